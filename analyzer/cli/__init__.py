@@ -1,0 +1,12 @@
+"""The `analyzer` command: a thin typer layer. Each command parses, calls one library function, prints.
+
+Nothing outside this package imports typer. Library errors (AnalyzerError) become one red line on
+stderr and exit status 1; `--debug` (or ANALYZER_DEBUG=1) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+from analyzer.cli import core  # noqa: F401  (registers the commands)
+from analyzer.cli.app import app, main
+
+__all__ = ["app", "main"]

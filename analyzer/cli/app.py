@@ -1,0 +1,93 @@
+"""The typer app, shared options, and the error boundary every command runs inside."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from analyzer.errors import AnalyzerError
+from analyzer.workspace import Workspace, open_workspace
+
+app = typer.Typer(
+    name="analyzer",
+    help="Who keeps listed companies online: passive attribution of infrastructure providers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Off a terminal rich would wrap at 80 columns; logs and pipes get wide lines instead.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+_state: dict[str, Any] = {"db": None, "debug": False}
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Database file (else $ANALYZER_DB, else ./analyzer.duckdb).",
+        show_default=False,
+    ),
+]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def _root(
+    db: DbOption = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _state["db"] = db
+    _state["debug"] = debug or os.environ.get("ANALYZER_DEBUG") == "1"
+
+
+@contextmanager
+def workspace(db: Path | None = None, *, read_only: bool = False) -> Iterator[Workspace]:
+    ws = open_workspace(db or _state["db"], read_only=read_only)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(1)
+
+
+def echo(text: str) -> None:
+    """Plain text to stdout (CSV, JSON): no markup, no wrapping."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
+    """`app.command` whose function runs inside the error boundary."""
+
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*a: Any, **kw: Any) -> Any:
+            try:
+                return fn(*a, **kw)
+            except AnalyzerError as exc:
+                if _state["debug"] or os.environ.get("ANALYZER_DEBUG") == "1":
+                    raise
+                err.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
+                raise typer.Exit(1) from None
+
+        app.command(*args, **kwargs)(run)
+        return fn
+
+    return register
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

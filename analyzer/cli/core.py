@@ -1,0 +1,172 @@
+"""Commands of the foundation: ingest, datasets, entities, sql, demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from analyzer import demo as demo_mod
+from analyzer import output
+from analyzer.cli.app import DbOption, command, echo, err, out, workspace
+from analyzer.entities import find_entities
+from analyzer.errors import ConfigError
+from analyzer.ingest import KINDS
+from analyzer.ingest import ingest as ingest_files
+from analyzer.provenance import load_issues, loaded_datasets
+from analyzer.sqlquery import run_query
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--date {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...] = output.FORMATS) -> str:
+    if fmt not in allowed:
+        raise ConfigError(f"--format {fmt!r} is not one of: {', '.join(allowed)}")
+    return fmt
+
+
+@command("ingest")
+def ingest(
+    kind: Annotated[str, typer.Argument(help=f"What the files are: {', '.join(sorted(KINDS))}.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files to load (format detected within the kind).")],
+    date: Annotated[
+        str | None,
+        typer.Option(help="Snapshot date YYYY-MM-DD (default: from the data, else the file date)."),
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Provider id for a plain CIDR list (kind ranges).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Name of the DNS data source (kind dns).")] = None,
+    related_only: Annotated[
+        bool,
+        typer.Option("--related-only", help="DNS: keep only names related to watchlist entities."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Load again even if the same bytes were loaded.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Load files of one kind; prints rows loaded and rejected per file."""
+    options = {
+        "date": _date(date),
+        "provider": provider,
+        "source": source,
+        "related_only": related_only,
+        "quiet": quiet,
+    }
+    with workspace(db) as ws:
+        for result in ingest_files(ws, kind, paths, options=options, force=force):
+            out.print(result.summary(), highlight=False)
+            shown = result.messages[:20]
+            for message in shown:
+                err.print(f"  {message}", style="yellow", highlight=False, markup=False)
+            if len(result.messages) > len(shown):
+                hint = f"analyzer datasets --issues {result.dataset_id}"
+                err.print(
+                    f"  ... {len(result.messages) - len(shown)} more; see `{hint}`",
+                    style="yellow",
+                    highlight=False,
+                    markup=False,
+                )
+
+
+@command("datasets")
+def datasets(
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    issues: Annotated[
+        int | None, typer.Option("--issues", help="Show the rejected rows and warnings of this dataset id.")
+    ] = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """What is loaded: kind, source, snapshot date, rows, sha256."""
+    _check_format(fmt)
+    with workspace(db) as ws:
+        if issues is not None:
+            problems = load_issues(ws, issues)
+            text = output.render(problems, fmt, title=f"issues of dataset {issues}", console=out)
+            if text is not None:
+                echo(text)
+            return
+        rows = loaded_datasets(ws, kind)
+    if fmt == "table":
+        for r in rows:
+            r["sha256"] = r["sha256"][:12]
+        cols = [
+            "dataset_id",
+            "kind",
+            "format",
+            "label",
+            "source",
+            "snapshot_date",
+            "rows_loaded",
+            "rows_rejected",
+            "warnings",
+            "sha256",
+        ]
+        if not rows:
+            out.print("no datasets loaded yet; try `analyzer ingest csl consolidated.csv` or `analyzer demo`")
+            return
+        output.render(rows, "table", cols, console=out)
+    else:
+        echo(output.render(rows, fmt) or "")
+
+
+@command("entities")
+def entities(
+    list_code: Annotated[
+        str | None, typer.Option("--list", help="List code: EL, MEU, SDN, ... or a user list.")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="ISO country code, e.g. CN.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(help="Name or alias (ignores case, accents, punctuation, legal forms)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Current watchlist entries."""
+    with workspace(db) as ws:
+        rows = find_entities(ws, list_code=list_code, country=country, search=search)
+    if as_json:
+        echo(output.to_json(rows))
+        return
+    cols = ["entity_id", "name", "list_code", "country", "listed_on", "federal_register_notice"]
+    output.render(rows, "table", cols, title=f"{len(rows)} entities", console=out)
+
+
+@command("sql")
+def sql(
+    query: Annotated[str, typer.Argument(help="A DuckDB SQL query over the analyzer views.")],
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Run SQL against the database (the file is also usable directly from duckdb or Python)."""
+    _check_format(fmt)
+    with workspace(db) as ws:
+        rows = run_query(ws, query)
+    text = output.render(rows, fmt, console=out)
+    if text is not None:
+        echo(text)
+
+
+@command("demo")
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Where to build the demo database.")] = Path(
+        "analyzer-demo.duckdb"
+    ),
+) -> None:
+    """Build a database from the shipped demo data and print the provider report."""
+    demo_mod.run_demo(db, console=out)

@@ -1,0 +1,51 @@
+"""Hostnames: normalisation (lowercase, no trailing dot, IDNA) and registrable domains (PSL, offline)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import idna
+from publicsuffixlist import PublicSuffixList
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def normalize_hostname(name: str) -> str | None:
+    """`WWW.Example.COM.` -> `www.example.com`; Unicode to punycode; None when not a valid name."""
+    host = name.strip().rstrip(".").lower()
+    wildcard = host.startswith("*.")
+    if wildcard:
+        host = host[2:]
+    if not host:
+        return None
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            return None
+    if len(host) > 253 or not all(_LABEL.match(label) for label in host.split(".")):
+        return None
+    return f"*.{host}" if wildcard else host
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    # The package ships a PSL snapshot; `analyzer refresh psl` may place a newer file in the data dir.
+    from analyzer.resources import datasets_dir
+
+    local = datasets_dir() / "public_suffix_list.dat"
+    if local.exists():
+        with local.open("rb") as fh:
+            return PublicSuffixList(fh)
+    return PublicSuffixList()
+
+
+def registrable_domain(name: str) -> str | None:
+    """eTLD+1 by the Public Suffix List: `*.cdn.x.co.uk` -> `x.co.uk`; None for a bare suffix."""
+    host = normalize_hostname(name)
+    if host is None:
+        return None
+    host = host.removeprefix("*.")
+    result = _psl().privatesuffix(host)
+    return result if isinstance(result, str) else None

@@ -1,0 +1,180 @@
+"""The DuckDB workspace: one connection, the schema and views from `sql/`, schema versions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from analyzer import settings
+from analyzer.errors import ConfigError, SQLError
+from analyzer.resources import sql_dir
+
+# Bump when a raw table changes shape, and add the step that brings version N-1 to N below.
+SCHEMA_VERSION = 1
+
+# MIGRATIONS[n] upgrades a database at version n-1 to version n; run before sql/ is re-applied.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+
+_VIEW_NAME = re.compile(r"^\s*create\s+or\s+replace\s+view\s+(\w+)", re.IGNORECASE | re.MULTILINE)
+
+
+def sql_files(folder: Path | None = None) -> list[Path]:
+    """The `sql/` files in the order they are applied (by file name: layer number first)."""
+    return sorted((folder or sql_dir()).glob("*.sql"))
+
+
+def _digest(files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+class Workspace:
+    """An analyzer database. Opening it creates or migrates the schema and (re)applies the views."""
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only, config=settings.duckdb_config())
+        except duckdb.Error as exc:
+            raise ConfigError(f"cannot open database {self.path}: {exc}") from exc
+        if not read_only:
+            self._prepare()
+
+    # -- schema ---------------------------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        exists = self.con.execute(
+            "select count(*) from information_schema.tables where table_name = 'analyzer_meta'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return None
+        row = self.con.execute("select value from analyzer_meta where key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, value])
+
+    def _prepare(self) -> None:
+        has_tables = self.con.execute(
+            "select count(*) from information_schema.tables where table_name = 'datasets'"
+        ).fetchone()
+        version_text = self._meta("schema_version")
+        if version_text is None and has_tables and has_tables[0]:
+            raise ConfigError(
+                f"{self.path} has analyzer tables but no schema version: it was written by a "
+                "pre-release analyzer. Re-create it (move the file away and re-run the ingests)."
+            )
+        version = int(version_text) if version_text else SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path} was written by a newer analyzer (schema v{version}, this one knows "
+                f"v{SCHEMA_VERSION}); upgrade with `pip install -U analyzer` or use another --db"
+            )
+        self.con.execute("create table if not exists analyzer_meta (key varchar primary key, value varchar)")
+        self.con.begin()
+        try:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                step = MIGRATIONS.get(target)
+                if step is None:
+                    raise ConfigError(
+                        f"{self.path} is at schema v{version} and no migration to v{target} "
+                        "exists; re-create the database and re-run the ingests"
+                    )
+                step(self.con)
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.apply_sql()
+        from analyzer.catalog import load_catalog  # the catalog needs the tables made just above
+
+        load_catalog(self.con)
+
+    def apply_sql(self, *, force: bool = False) -> None:
+        """Apply every `sql/` file in order, unless the same files were applied already."""
+        files = sql_files()
+        digest = _digest(files)
+        if not force and self._meta("sql_digest") == digest:
+            return
+        self.con.begin()
+        try:
+            for f in files:
+                try:
+                    self.con.execute(f.read_text(encoding="utf-8"))
+                except duckdb.Error as exc:
+                    first = str(exc).splitlines()[0]
+                    names = _VIEW_NAME.findall(f.read_text(encoding="utf-8"))
+                    what = f"view {names[0]}" if names else "schema"
+                    raise SQLError(
+                        f"{what} failed in sql/{f.name}: {first} (use --debug for the trace)"
+                    ) from exc
+            self._set_meta("sql_digest", digest)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        value = self._meta("schema_version")
+        return int(value) if value else 0
+
+    # -- transactions and queries ----------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: a failure inside leaves the database as it was."""
+        self.con.begin()
+        try:
+            yield self.con
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    def execute(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        try:
+            return self.con.execute(query, params) if params is not None else self.con.execute(query)
+        except duckdb.Error as exc:
+            raise SQLError(f"query failed: {str(exc).splitlines()[0]}") from exc
+
+    def rows(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict]:
+        """Rows as dicts, for the CLI and JSON output."""
+        cur = self.execute(query, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def arrow(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
+        table = self.execute(query, params).to_arrow_table()
+        assert isinstance(table, pa.Table)
+        return table
+
+    def df(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        """A polars DataFrame (via Arrow, no copy through Python objects)."""
+        frame = pl.from_arrow(self.arrow(query, params))
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:
+    """Open the database at `path` (else $ANALYZER_DB, else ./analyzer.duckdb)."""
+    return Workspace(settings.db_path(path), read_only=read_only)
