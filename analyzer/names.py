@@ -151,6 +151,7 @@ GENERIC_ZH = ("科技", "技术", "数字", "集团", "网络", "信息", "发�
 
 _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+_INITIALS = re.compile(r"(?<!\w)(?:[a-z0-9] +)+[a-z0-9](?!\w)")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -162,6 +163,8 @@ def fold(text: str) -> str:
     # "Co., Ltd." and "A.B.C" keep their letters: dots and apostrophes join, other punctuation splits.
     text = re.sub(r"(?<=\w)[.'’](?=\w)", "", text)
     text = _PUNCT.sub(" ", text)
+    # Initials written apart ("A. P. Finance", "S. A.") join into one token, as "A.P." does.
+    text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -15,7 +15,8 @@ create table if not exists raw_entities (
     programs                varchar[],
     listed_on               date,
     ended_on                date,
-    federal_register_notice varchar,
+    federal_register_notice varchar,    -- verbatim
+    fr_citations            varchar[],          -- parsed: ["83 FR 37423", "87 FR 77505"]
     source_list_url         varchar,
     source_information_url  varchar,
     remarks                 varchar

@@ -31,6 +31,7 @@ final as (
         s.listed_on,
         s.federal_register_notice,
         s.source,
+        s.fr_citations,
         s.entity_type,
         s.alt_names,
         s.countries,

@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 # Off a terminal rich would wrap at 80 columns; logs and pipes get wide lines instead.
 out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 
 _state: dict[str, Any] = {"db": None, "debug": False}
 

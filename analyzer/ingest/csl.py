@@ -12,6 +12,7 @@ from analyzer.ingest.base import LoadContext, open_text
 from analyzer.ingest.entities import (
     Entry,
     countries_of,
+    fr_citations,
     list_codes,
     parse_date,
     split_list,
@@ -126,6 +127,7 @@ def to_entry(ctx: LoadContext, line: int | None, rec: dict[str, Any]) -> Entry |
         listed_on=listed_on,
         ended_on=parse_date(ctx, line, "end_date", rec.get("end_date")),
         federal_register_notice=frn,
+        fr_citations=fr_citations(frn),
         source_list_url=_text(rec.get("source_list_url")),
         source_information_url=_text(rec.get("source_information_url")),
         remarks=_text(rec.get("remarks")),

@@ -17,7 +17,9 @@ from analyzer.ingest.base import LoadContext
 from analyzer.names import normalize_name
 from analyzer.resources import datasets_dir
 
-_COUNTRY_AT_END = re.compile(r",\s*([A-Z]{2})\s*$")
+_COUNTRY_AT_END = re.compile(r"(?:^|,)\s*([A-Z]{2})\s*$")
+# "84 FR 22961", "82 F.R. 48792", "Vol. 83, No. 91" (State Department style) are all citations.
+_FR_CITATION = re.compile(r"(\d+)\s*F\.?\s*R\.?\s*(\d+)")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y")
 
 
@@ -36,6 +38,7 @@ class Entry:
     listed_on: dt.date | None = None
     ended_on: dt.date | None = None
     federal_register_notice: str | None = None
+    fr_citations: list[str] = field(default_factory=list)
     source_list_url: str | None = None
     source_information_url: str | None = None
     remarks: str | None = None
@@ -54,12 +57,26 @@ def list_codes() -> dict[str, str]:
 
 
 def split_list(value: Any, sep: str = ";") -> list[str]:
-    """`a; b; c` (or a JSON list) -> ['a', 'b', 'c'], empty parts dropped."""
+    """`a; b; and c` (or a JSON list) -> ['a', 'b', 'c']: empty parts dropped, and the "and" that
+    BIS writes before the last item of a list removed."""
     if value is None:
         return []
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    return [part.strip() for part in str(value).split(sep) if part.strip()]
+    parts = value if isinstance(value, list) else str(value).split(sep)
+    out = []
+    for part in parts:
+        text = "" if part is None else str(part).strip()
+        if text[:4].lower() == "and " and len(text) > 4:
+            text = text[4:].strip()
+        if text:
+            out.append(text)
+    return out
+
+
+def fr_citations(notice: str | None) -> list[str]:
+    """Federal Register citations in a `federal_register_notice` field, as "84 FR 22961"."""
+    if not notice:
+        return []
+    return list(dict.fromkeys(f"{vol} FR {page}" for vol, page in _FR_CITATION.findall(notice)))
 
 
 def parse_date(ctx: LoadContext, line: int | None, column: str, value: Any) -> dt.date | None:
@@ -107,6 +124,7 @@ _ENTITY_SCHEMA = pa.schema(
         ("listed_on", pa.date32()),
         ("ended_on", pa.date32()),
         ("federal_register_notice", pa.string()),
+        ("fr_citations", pa.list_(pa.string())),
         ("source_list_url", pa.string()),
         ("source_information_url", pa.string()),
         ("remarks", pa.string()),

@@ -1,0 +1,120 @@
+"""The workspace: schema from sql/, versions and migrations, the layer rules of sql/ files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analyzer import settings, workspace
+from analyzer.errors import ConfigError, SQLError
+from analyzer.workspace import SCHEMA_VERSION, Workspace, sql_files
+
+SQL_DIR = Path(__file__).parent.parent / "sql"
+
+
+def test_new_database_records_schema_version_and_views(db_file: Path) -> None:
+    with Workspace(db_file) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        views = {r["view_name"] for r in ws.rows("select view_name from duckdb_views() where not internal")}
+    assert {"entities", "entity_names", "stg_dns_records"} <= views
+
+
+def test_reopening_is_idempotent(db_file: Path) -> None:
+    Workspace(db_file).close()
+    with Workspace(db_file) as ws:
+        ws.apply_sql(force=True)
+        assert ws.rows("select count(*) as n from analyzer_meta where key = 'schema_version'") == [{"n": 1}]
+
+
+def test_database_from_a_newer_version_is_refused_with_what_to_do(db_file: Path) -> None:
+    with Workspace(db_file) as ws:
+        ws.con.execute("update analyzer_meta set value = '999' where key = 'schema_version'")
+    with pytest.raises(ConfigError, match=r"written by a newer analyzer \(schema v999.*upgrade"):
+        Workspace(db_file)
+
+
+def test_older_database_is_migrated(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Workspace(db_file) as ws:
+        ws.con.execute(
+            "insert into datasets (kind, format, source, sha256, bytes) values ('csl', 'csv', 'x', 'y', 1)"
+        )
+    steps: list[int] = []
+
+    def add_note_column(con: duckdb.DuckDBPyConnection) -> None:
+        steps.append(SCHEMA_VERSION + 1)
+        con.execute("alter table datasets add column note varchar default 'migrated'")
+
+    monkeypatch.setattr(workspace, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(workspace.MIGRATIONS, SCHEMA_VERSION + 1, add_note_column)
+    with Workspace(db_file) as ws:
+        assert steps == [SCHEMA_VERSION + 1]
+        assert ws.schema_version == SCHEMA_VERSION + 1
+        assert ws.rows("select kind, note from datasets") == [{"kind": "csl", "note": "migrated"}]
+
+
+def test_missing_migration_says_to_recreate(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Workspace(db_file).close()
+    monkeypatch.setattr(workspace, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(ConfigError, match="no migration to v2 exists; re-create the database"):
+        Workspace(db_file)
+
+
+def test_a_failing_view_names_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for f in sql_files(SQL_DIR):
+        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "99_attr_broken.sql").write_text(
+        "create or replace view attr_broken as select * from no_such_table", encoding="utf-8"
+    )
+    monkeypatch.setattr(workspace, "sql_dir", lambda: folder)
+    with pytest.raises(SQLError, match=r"view attr_broken failed in sql/99_attr_broken.sql: .*no_such_table"):
+        Workspace(":memory:")
+
+
+def test_env_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ANALYZER_DB", str(tmp_path / "env.duckdb"))
+    assert settings.db_path(None) == tmp_path / "env.duckdb"
+    assert settings.db_path("x.duckdb") == Path("x.duckdb")
+    monkeypatch.setenv("ANALYZER_DUCKDB_THREADS", "two")
+    with pytest.raises(ConfigError, match="ANALYZER_DUCKDB_THREADS is 'two'"):
+        settings.duckdb_config()
+
+
+# -- the layer rules of sql/ -------------------------------------------------------------------------
+_CREATES = re.compile(
+    r"create\s+(?:or\s+replace\s+)?(view|table|macro)\s+(?:if\s+not\s+exists\s+)?(\w+)", re.I
+)
+_READS = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\b(?!\s*\()", re.I)
+_CTES = re.compile(
+    r"(?:\bwith\s+(?:recursive\s+)?|,\s*)([a-z_][a-z0-9_]*)\s+as\s*(?:materialized\s+)?\(", re.I
+)
+_BUILTIN = {"information_schema", "unnest", "range", "generate_series", "values"}
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"--[^\n]*", "", text)
+
+
+def test_each_sql_file_reads_only_raw_tables_and_earlier_views() -> None:
+    known: set[str] = set()
+    for path in sql_files(SQL_DIR):
+        text = _strip_comments(path.read_text(encoding="utf-8"))
+        created = [(kind.lower(), name.lower()) for kind, name in _CREATES.findall(text)]
+        ctes = {c.lower() for c in _CTES.findall(text)}
+        reads = {r.lower() for r in _READS.findall(text)} - ctes - _BUILTIN - {n for _, n in created}
+        unknown = sorted(reads - known)
+        assert not unknown, f"sql/{path.name} reads {unknown}, not defined in an earlier file"
+        views = [n for k, n in created if k == "view"]
+        if path.name[:1] != "0":
+            assert len(views) == 1, f"sql/{path.name} must define exactly one view, defines {views}"
+            assert path.stem.split("_", 1)[1] == views[0], f"sql/{path.name} must be named after {views[0]}"
+        known.update(n for _, n in created)
+
+
+def test_every_view_file_states_its_grain() -> None:
+    for path in sql_files(SQL_DIR):
+        assert re.search(r"^-- grain( \(\w+\))?:", path.read_text(encoding="utf-8"), re.M), path.name
