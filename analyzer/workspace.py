@@ -97,9 +97,12 @@ class Workspace:
             self.con.rollback()
             raise
         self.apply_sql()
-        from analyzer.catalog import load_catalog  # the catalog needs the tables made just above
+        # Reference data the views need, reloaded only when its file changed.
+        from analyzer.catalog import load_catalog
+        from analyzer.psl import load_public_suffixes
 
         load_catalog(self.con)
+        load_public_suffixes(self.con)
 
     def apply_sql(self, *, force: bool = False) -> None:
         """Apply every `sql/` file in order, unless the same files were applied already."""
