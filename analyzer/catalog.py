@@ -12,7 +12,7 @@ import yaml
 from analyzer.errors import ConfigError
 from analyzer.resources import datasets_dir
 
-SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "verification")
+SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting")
 RELATIONSHIPS = ("customer", "gateway", "verification_only", "via_intermediary")
 
 
@@ -66,7 +66,7 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     if row and row[0] == digest and not force:
         return False
     entries = read_catalog(files)
-    providers, asns, hostnames, cas = [], [], [], []
+    providers, asns, hostnames, cas, tokens = [], [], [], [], []
     for e in entries:
         pid = e["id"]
         providers.append(
@@ -80,14 +80,22 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
             )
         )
         asns.extend((pid, int(a)) for a in e.get("asns") or [])
-        default_rel = e.get("relationship", "customer")
+        rel = e.get("relationship", "customer")
         for service, pats in (e.get("hostnames") or {}).items():
-            rel = "verification_only" if service == "verification" else default_rel
             hostnames.extend((pid, service, p, kind, rel) for p, kind in _patterns(pats))
         cas.extend((pid, str(p)) for p in e.get("ca_names") or [])
+        for token in e.get("verification_tokens") or []:
+            tokens.append((pid, str(token["prefix"]), str(token.get("service", "web_hosting"))))
     con.begin()
     try:
-        for table in ("catalog_providers", "catalog_asns", "catalog_hostnames", "catalog_ca_names"):
+        tables = (
+            "catalog_providers",
+            "catalog_asns",
+            "catalog_hostnames",
+            "catalog_ca_names",
+            "catalog_verification",
+        )
+        for table in tables:
             con.execute(f"delete from {table}")  # noqa: S608 - fixed table names
         if providers:
             con.executemany("insert into catalog_providers values (?, ?, ?, ?, ?, ?)", providers)
@@ -97,6 +105,8 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
             con.executemany("insert into catalog_hostnames values (?, ?, ?, ?, ?)", hostnames)
         if cas:
             con.executemany("insert into catalog_ca_names values (?, ?)", cas)
+        if tokens:
+            con.executemany("insert into catalog_verification values (?, ?, ?)", tokens)
         con.execute(
             "insert or replace into analyzer_meta (key, value) values ('catalog_digest', ?)",
             [digest],

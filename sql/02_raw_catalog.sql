@@ -27,3 +27,9 @@ create table if not exists catalog_ca_names (
     provider_id varchar not null,
     pattern     varchar not null      -- matched case-insensitively as a word inside the issuer O or CN
 );
+
+create table if not exists catalog_verification (
+    provider_id varchar not null,
+    prefix      varchar not null,     -- start of the TXT value: "ms=", "google-site-verification="
+    service     varchar not null      -- the service the token verifies an account for
+);
