@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from analyzer import contracts, output
 from analyzer import demo as demo_mod
-from analyzer import output
 from analyzer.cli.app import DbOption, command, echo, err, out, workspace
 from analyzer.entities import find_entities
 from analyzer.errors import ConfigError
@@ -170,3 +170,15 @@ def demo(
 ) -> None:
     """Build a database from the shipped demo data and print the provider report."""
     demo_mod.run_demo(db, console=out)
+
+
+@command("check")
+def check(db: DbOption = None) -> None:
+    """Check the data contracts of the views (grain unique, keys non-null, accepted labels)."""
+    with workspace(db) as ws:
+        failures = contracts.check(ws)
+    for failure in failures:
+        err.print(f"contract broken: {failure}", style="red", highlight=False, markup=False)
+    if failures:
+        raise ConfigError(f"{len(failures)} data contract(s) broken")
+    out.print("all data contracts hold")

@@ -1,0 +1,88 @@
+"""Data contracts of the user-facing views: grain unique, keys non-null, labels from fixed sets.
+
+Run by the tests on fixtures and by `analyzer check` on real data, so an upstream change that breaks
+an assumption is seen as a failed contract, not as a silently wrong answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.workspace import Workspace
+
+SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "tls_ca")
+RELATIONSHIPS = ("customer", "via_intermediary", "self_hosted", "gateway", "verification_only")
+CONFIDENCES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Contract:
+    view: str
+    grain: tuple[str, ...]
+    not_null: tuple[str, ...]
+    accepted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+_SERVICE_LABELS = (("service", SERVICES), ("relationship", RELATIONSHIPS), ("confidence", CONFIDENCES))
+
+CONTRACTS = (
+    Contract("entities", ("entity_id",), ("entity_id", "name", "list_code", "source")),
+    Contract("entity_names", ("entity_id", "name"), ("entity_id", "name", "normalized")),
+    Contract(
+        "attr_domain_services",
+        ("domain", "service", "provider_id", "observed_on"),
+        ("domain", "service", "provider_id", "relationship", "confidence", "evidence", "observed_on"),
+        _SERVICE_LABELS,
+    ),
+    Contract(
+        "attr_entity_services",
+        ("entity_id", "domain", "service", "provider_id", "observed_on"),
+        (
+            "entity_id",
+            "entity_name",
+            "domain",
+            "service",
+            "provider_id",
+            "relationship",
+            "confidence",
+            "evidence",
+        ),
+        _SERVICE_LABELS,
+    ),
+    Contract(
+        "attr_provider_summary", ("provider_parent", "service"), ("provider_parent", "service", "entities")
+    ),
+)
+
+
+def _exists(ws: Workspace, view: str) -> bool:
+    row = ws.con.execute(
+        "select count(*) from duckdb_views() where view_name = ? and not internal", [view]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def check(ws: Workspace) -> list[str]:
+    """Every broken contract, as one line each; empty when all hold."""
+    failures: list[str] = []
+    for c in CONTRACTS:
+        if not _exists(ws, c.view):
+            continue
+        keys = ", ".join(c.grain)
+        # View and column names come from the constants above, never from input.
+        dup = ws.con.execute(
+            f"select count(*) from (select {keys} from {c.view} group by all having count(*) > 1)"  # noqa: S608
+        ).fetchone()
+        if dup and dup[0]:
+            failures.append(f"{c.view}: {dup[0]} duplicate rows for grain ({keys})")
+        for col in c.not_null:
+            nulls = ws.con.execute(f"select count(*) from {c.view} where {col} is null").fetchone()  # noqa: S608
+            if nulls and nulls[0]:
+                failures.append(f"{c.view}: {nulls[0]} rows with {col} null")
+        for col, values in c.accepted:
+            bad = ws.con.execute(
+                f"select distinct {col} from {c.view} where {col} is not null and not list_contains(?, {col})",  # noqa: S608
+                [list(values)],
+            ).fetchall()
+            if bad:
+                failures.append(f"{c.view}: {col} has values outside {values}: {[b[0] for b in bad]}")
+    return failures
