@@ -107,13 +107,13 @@ def _store_routes(ctx: LoadContext) -> int:
     con = ctx.con
     bad = con.execute(
         "select line, origin from _net_routes where origin_asns is null or len(origin_asns) = 0 "
-        "or list_contains(origin_asns, null) order by line"
+        "or list_count(origin_asns) < len(origin_asns) order by line"
     ).fetchall()
     for line, origin in bad:
         ctx.issues.reject(line, f"origin {origin!r} is not an AS number or a list of them ('_' or ',')")
     con.execute(
         "delete from _net_routes where origin_asns is null or len(origin_asns) = 0 "
-        "or list_contains(origin_asns, null)"
+        "or list_count(origin_asns) < len(origin_asns)"
     )
     reject_duplicates(ctx, "_net_routes")
     con.execute(
