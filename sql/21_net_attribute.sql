@@ -135,7 +135,6 @@ final as (
         if(m.in_route, td.snapshot_date, null) as route_date,
         if(m.in_route, coalesce(o.org_name, o.as_handle), null) as as_name,
         if(m.in_route, o.country, null) as as_country,
-        if(m.in_route, o.as_handle, null) as as_handle,
         if(m.in_route, coalesce(p1.provider_id, p2.provider_id), null) as asn_provider_id,
         coalesce(
             if(m.in_range, m.range_provider_id, null),
@@ -145,6 +144,7 @@ final as (
             when m.in_range then 'published_range'
             when m.in_route and coalesce(p1.provider_id, p2.provider_id) is not null then 'asn'
         end as confidence,
+        if(m.in_route, o.as_handle, null) as as_handle,
         case when m.ip is null then 'not an IP address' end as error
     from matched as m
     left join stg_as_orgs as o on o.asn = m.origin_asns[1]

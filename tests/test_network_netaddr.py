@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import itertools
 import random
 
 import pyarrow as pa
@@ -104,7 +105,7 @@ def test_flatten_gives_disjoint_intervals_owned_by_the_longest_prefix(ws: Worksp
             "select family, lo, hi, ref from net_flatten() order by family, lo"
         ).fetchall()
     ]
-    for (f1, _, hi1, _), (f2, lo2, _, _) in zip(rows, rows[1:], strict=False):
+    for (f1, _, hi1, _), (f2, lo2, _, _) in itertools.pairwise(rows):
         assert f1 != f2 or lo2 > hi1, "intervals overlap"
     starts = [(f, lo) for f, lo, _, _ in rows]
 

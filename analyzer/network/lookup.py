@@ -31,10 +31,10 @@ COLUMNS = (
     "route_date",
     "as_name",
     "as_country",
-    "as_handle",
     "asn_provider_id",
     "provider_id",
     "confidence",
+    "as_handle",
     "error",
 )
 _INPUT = "_net_lookup_input"

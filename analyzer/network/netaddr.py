@@ -93,9 +93,9 @@ def stage(con: duckdb.DuckDBPyConnection, name: str, batches: Iterable[pa.Table]
         con.register("_net_batch", batch)
         try:
             if i == 0:
-                con.execute(f"create temp table {name} as select * from _net_batch")
+                con.execute(f"create temp table {name} as select * from _net_batch")  # noqa: S608 - internal name
             else:
-                con.execute(f"insert into {name} select * from _net_batch")
+                con.execute(f"insert into {name} select * from _net_batch")  # noqa: S608 - internal name
         finally:
             con.unregister("_net_batch")
         total = (total or 0) + batch.num_rows

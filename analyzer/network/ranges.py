@@ -278,8 +278,11 @@ def ingest_ranges(ctx: LoadContext) -> int:
     )
     for table in ("_net_stage", "_net_ranges"):
         con.execute(f"drop table if exists {table}")
-    # The dataset row gets its final date after the parser; the current-ranges view needs it now.
+    # The dataset row gets its final format and date after the parser; stg_range_current needs them now.
     effective = ctx.options.get("date") or ctx.snapshot_date or mtime_date(ctx.path)
-    con.execute("update datasets set snapshot_date = ? where dataset_id = ?", [effective, ctx.dataset_id])
+    con.execute(
+        "update datasets set format = ?, snapshot_date = ? where dataset_id = ?",
+        [ctx.format, effective, ctx.dataset_id],
+    )
     rebuild_range_intervals(ctx)
     return loaded
