@@ -4,6 +4,8 @@
 -- routed prefix of the current routing table are found with ASOF joins over disjoint intervals.
 -- Published ranges beat ASNs: provider_id is the range's provider, else the catalog provider of an
 -- origin AS (confidence 'asn'). A multi-origin prefix keeps all origins in origin_asns.
+-- IPv4 is matched on ubigint keys (about twice as fast as uhugeint), IPv6 on uhugeint; the interval
+-- side is enriched (AS names, catalog providers, file dates) once per interval.
 -- grain: one row per input row (seq)
 
 create or replace macro net_attribute(input_table) as table
@@ -15,12 +17,11 @@ with input as (
 ),
 
 -- split by syntax first: each parser then runs only on its own rows
-v4 as (
+v4_text as (
     select
         seq,
         address,
-        net_ip4_int(address)::uhugeint as ip,
-        4::tinyint as family
+        net_ip4_int(address) as ip
     from input
     where not contains(address, ':')
 ),
@@ -29,85 +30,27 @@ v6_text as (
     select
         seq,
         address,
-        net_ip6_int(address) as ip6
+        net_ip6_int(address) as ip
     from input
     where contains(address, ':')
 ),
 
-v6 as (
-    select
-        seq,
-        address,
-        -- an IPv4-mapped IPv6 address is its IPv4 address
-        case when (ip6 >> 32) = 65535 then ip6 & 4294967295 else ip6 end as ip,
-        case when (ip6 >> 32) = 65535 then 4 else 6 end::tinyint as family
-    from v6_text
-),
-
-addresses as (
-    select * from v4
+-- an IPv4-mapped IPv6 address is its IPv4 address
+v4 as (
+    select * from v4_text
     union all
-    select * from v6
-),
-
-routes as (
-    select
-        r.family,
-        r.lo,
-        r.hi,
-        r.prefix,
-        r.origin_asns,
-        r.dataset_id
-    from net_route_intervals as r
-    inner join stg_route_current as c using (family, dataset_id)
-),
-
-routed as (
-    select
-        a.*,
-        r.hi as route_hi,
-        r.prefix as route_prefix,
-        r.origin_asns,
-        r.dataset_id as route_dataset_id
-    from addresses as a
-    asof left join routes as r
-        on a.family = r.family
-        and a.ip >= r.lo
-),
-
-ranged as (
-    select
-        a.*,
-        g.hi as range_hi,
-        g.provider_id as range_provider_id,
-        g.service as range_service,
-        g.region as range_region,
-        g.prefix as range_prefix,
-        g.dataset_id as range_dataset_id
-    from routed as a
-    asof left join net_range_intervals as g
-        on a.family = g.family
-        and a.ip >= g.lo
-),
-
--- an ASOF match is the interval starting at or before the address: it must also reach it
-matched as (
     select
         seq,
         address,
-        family,
-        ip,
-        ip <= range_hi as in_range,
-        ip <= route_hi as in_route,
-        range_provider_id,
-        range_service,
-        range_region,
-        range_prefix,
-        range_dataset_id,
-        route_prefix,
-        origin_asns,
-        route_dataset_id
-    from ranged
+        (ip & 4294967295)::ubigint as ip
+    from v6_text
+    where (ip >> 32) = 65535
+),
+
+v6 as (
+    select *
+    from v6_text
+    where (ip >> 32) <> 65535 or ip is null
 ),
 
 asn_providers as (
@@ -118,40 +61,146 @@ asn_providers as (
     group by asn
 ),
 
+routes as (
+    select
+        r.family,
+        r.lo,
+        r.hi,
+        r.prefix as route_prefix,
+        r.origin_asns,
+        r.dataset_id as route_dataset_id,
+        c.snapshot_date as route_date,
+        coalesce(o.org_name, o.as_handle) as as_name,
+        o.country as as_country,
+        o.as_handle,
+        coalesce(p1.provider_id, p2.provider_id) as asn_provider_id
+    from net_route_intervals as r
+    inner join stg_route_current as c using (family, dataset_id)
+    left join stg_as_orgs as o on o.asn = r.origin_asns[1]
+    left join asn_providers as p1 on p1.asn = r.origin_asns[1]
+    left join asn_providers as p2 on p2.asn = r.origin_asns[2]
+),
+
+ranges as (
+    select
+        g.family,
+        g.lo,
+        g.hi,
+        g.provider_id as range_provider_id,
+        g.service as range_service,
+        g.region as range_region,
+        g.prefix as range_prefix,
+        g.dataset_id as range_dataset_id,
+        d.snapshot_date as range_date
+    from net_range_intervals as g
+    inner join datasets as d using (dataset_id)
+),
+
+routes4 as (
+    select
+        * exclude (family, lo, hi),
+        lo::ubigint as lo,
+        hi::ubigint as route_hi
+    from routes
+    where family = 4
+),
+
+ranges4 as (
+    select
+        * exclude (family, lo, hi),
+        lo::ubigint as lo,
+        hi::ubigint as range_hi
+    from ranges
+    where family = 4
+),
+
+routes6 as (
+    select
+        * exclude (family, hi),
+        hi as route_hi
+    from routes
+    where family = 6
+),
+
+ranges6 as (
+    select
+        * exclude (family, hi),
+        hi as range_hi
+    from ranges
+    where family = 6
+),
+
+-- an ASOF match is the interval starting at or before the address: it must also reach it
+-- ranges first: few addresses are in a published range, so the wide sort of the second ASOF join
+-- carries mostly nulls; the route attributes come last, straight from the interval side
+matched4 as (
+    select
+        a.seq,
+        a.address,
+        if(a.ip is null, null, 4)::tinyint as family,
+        a.ip is null as invalid,
+        a.ip <= r.route_hi as in_route,
+        a.in_range,
+        r.* exclude (lo, route_hi),
+        a.* exclude (seq, address, ip, in_range)
+    from (
+        select
+            v.*,
+            v.ip <= g.range_hi as in_range,
+            g.* exclude (lo, range_hi)
+        from v4 as v
+        asof left join ranges4 as g on v.ip >= g.lo
+    ) as a
+    asof left join routes4 as r on a.ip >= r.lo
+),
+
+matched6 as (
+    select
+        a.seq,
+        a.address,
+        if(a.ip is null, null, 6)::tinyint as family,
+        a.ip is null as invalid,
+        a.ip <= r.route_hi as in_route,
+        a.ip <= g.range_hi as in_range,
+        r.* exclude (lo, route_hi),
+        g.* exclude (lo, range_hi)
+    from v6 as a
+    asof left join routes6 as r on a.ip >= r.lo
+    asof left join ranges6 as g on a.ip >= g.lo
+),
+
+matched as (
+    select * from matched4
+    union all by name
+    select * from matched6
+),
+
 final as (
     select
-        m.seq,
-        m.address,
-        case when m.ip is not null then m.family end as family,
-        if(m.in_range, m.range_provider_id, null) as range_provider_id,
-        if(m.in_range, m.range_service, null) as range_service,
-        if(m.in_range, m.range_region, null) as range_region,
-        if(m.in_range, m.range_prefix, null) as range_prefix,
-        if(m.in_range, m.range_dataset_id, null) as range_dataset_id,
-        if(m.in_range, rd.snapshot_date, null) as range_date,
-        if(m.in_route, m.route_prefix, null) as route_prefix,
-        if(m.in_route, m.origin_asns, null) as origin_asns,
-        if(m.in_route, m.route_dataset_id, null) as route_dataset_id,
-        if(m.in_route, td.snapshot_date, null) as route_date,
-        if(m.in_route, coalesce(o.org_name, o.as_handle), null) as as_name,
-        if(m.in_route, o.country, null) as as_country,
-        if(m.in_route, coalesce(p1.provider_id, p2.provider_id), null) as asn_provider_id,
-        coalesce(
-            if(m.in_range, m.range_provider_id, null),
-            if(m.in_route, coalesce(p1.provider_id, p2.provider_id), null)
-        ) as provider_id,
+        seq,
+        address,
+        family,
+        if(in_range, range_provider_id, null) as range_provider_id,
+        if(in_range, range_service, null) as range_service,
+        if(in_range, range_region, null) as range_region,
+        if(in_range, range_prefix, null) as range_prefix,
+        if(in_range, range_dataset_id, null) as range_dataset_id,
+        if(in_range, range_date, null) as range_date,
+        if(in_route, route_prefix, null) as route_prefix,
+        if(in_route, origin_asns, null) as origin_asns,
+        if(in_route, route_dataset_id, null) as route_dataset_id,
+        if(in_route, route_date, null) as route_date,
+        if(in_route, as_name, null) as as_name,
+        if(in_route, as_country, null) as as_country,
+        if(in_route, asn_provider_id, null) as asn_provider_id,
+        coalesce(if(in_range, range_provider_id, null), if(in_route, asn_provider_id, null)) as provider_id,
         case
-            when m.in_range then 'published_range'
-            when m.in_route and coalesce(p1.provider_id, p2.provider_id) is not null then 'asn'
+            when in_range then 'published_range'
+            when in_route and asn_provider_id is not null then 'asn'
         end as confidence,
-        if(m.in_route, o.as_handle, null) as as_handle,
-        case when m.ip is null then 'not an IP address' end as error
-    from matched as m
-    left join stg_as_orgs as o on o.asn = m.origin_asns[1]
-    left join asn_providers as p1 on p1.asn = m.origin_asns[1]
-    left join asn_providers as p2 on p2.asn = m.origin_asns[2]
-    left join datasets as rd on rd.dataset_id = m.range_dataset_id
-    left join datasets as td on td.dataset_id = m.route_dataset_id
+        if(in_route, as_handle, null) as as_handle,
+        if(invalid, 'not an IP address', null) as error
+    from matched
 )
 
 select * from final;
