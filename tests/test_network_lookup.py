@@ -161,3 +161,14 @@ def test_lookup_command_json_and_stdin(data: Path, db_file: Path) -> None:
     assert result.exit_code == 1 and "DNS capability" in result.output
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "3.5.140.1"])
     assert result.exit_code == 0 and "amazon" in result.stdout
+
+
+def test_bulk_lookups_in_chunks_keep_input_order(loaded: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lookup_mod, "CHUNK", 3)
+    addresses = ["8.8.8.8", "192.0.2.1", "3.5.140.1", "2606:4700::1", "bad", "8.8.1.1", "12.1.1.1"]
+    table = attribute_arrow(loaded, addresses, columns=["address", "provider_id"])
+    assert table.column_names == ["address", "provider_id"]
+    assert table.column("address").to_pylist() == addresses
+    assert attribute_frame(loaded, addresses)["address"].to_list() == addresses
+    with pytest.raises(AnalyzerError, match="unknown attribution column"):
+        attribute_arrow(loaded, addresses, columns=["nope"])

@@ -157,3 +157,22 @@ def test_every_real_range_file_loads(ws: Workspace) -> None:
     files = sorted(p for p in REAL.iterdir() if not p.name.startswith(("github", "zscaler")))
     results = ingest(ws, "ranges", files)
     assert all(r.rows_loaded > 0 and r.rows_rejected == 0 for r in results), [r.summary() for r in results]
+
+
+def test_goog_json_is_a_superset_below_cloud_json(ws: Workspace, data: Path) -> None:
+    (goog,) = ingest(ws, "ranges", [_net(data, "goog.json")])
+    ingest(ws, "ranges", [_net(data, "google-cloud-ip-ranges.json")])
+    assert goog.format == "google_goog_json"
+    cloud, dns, v6 = attribute_addresses(ws, ["34.35.0.1", "8.8.4.4", "2001:4860::8888"])
+    # 34.35.0.0/16 (cloud.json, Google Cloud) lies inside goog.json's 34.0.0.0/9: the specific one wins
+    assert (cloud["range_service"], cloud["range_prefix"]) == ("Google Cloud", "34.35.0.0/16")
+    assert (dns["provider_id"], dns["range_service"], dns["range_prefix"]) == ("google", None, "8.8.4.0/24")
+    assert v6["range_prefix"] == "2001:4860::/32"
+
+
+def test_the_shipped_demo_range_files_load_cleanly(ws: Workspace) -> None:
+    from analyzer.resources import datasets_dir
+
+    results = ingest(ws, "ranges", sorted((datasets_dir() / "ranges").iterdir()))
+    assert len(results) >= 8
+    assert all(r.rows_loaded > 0 and r.rows_rejected == 0 for r in results), [r.summary() for r in results]
