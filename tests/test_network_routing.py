@@ -162,3 +162,30 @@ def test_as2org_jsonl_and_pyasn_names_rank_below_caida(ws: Workspace, data: Path
         "Amazon.com, Inc.",
         "US",
     )
+
+
+SHARED_V6 = Path("/work/shared/datasets/real/ip_to_asn/pyasn_ipasn6_20151101.dat.gz")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_V6.is_file(), reason="shared real datasets not present")
+def test_combined_v4_v6_pyasn_table_agrees_with_pyasn(ws: Workspace, tmp_path: Path) -> None:
+    (result,) = ingest(ws, "pfx2as", [SHARED_V6])
+    assert (result.rows_loaded, result.rows_rejected) == (633_831, 0)
+    plain = tmp_path / "ipasn6.dat"
+    plain.write_bytes(gzip.decompress(SHARED_V6.read_bytes()))
+    reference = pyasn.pyasn(str(plain))
+    v6 = [
+        ln.split("\t")[0]
+        for ln in plain.read_text().splitlines()
+        if ln and ln[0] != ";" and ":" in ln.split("\t")[0]
+    ]
+    rng = random.Random(6)
+    sample = []
+    for prefix in rng.sample(v6, 2000):
+        net = ipaddress.ip_network(prefix)
+        sample.append(str(net.network_address + rng.randrange(min(net.num_addresses, 2**64))))
+    sample += [str(ipaddress.IPv4Address(rng.getrandbits(32))) for _ in range(2000)]
+    rows = attribute_addresses(ws, sample)
+    ours = [(r["origin_asns"][0] if r["origin_asns"] else None, r["route_prefix"]) for r in rows]
+    assert ours == [reference.lookup(a) for a in sample]
