@@ -9,12 +9,18 @@ from typing import Any
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
 from analyzer.ingest.base import LoadResult, Parser, load_file
+from analyzer.network import ranges as net_ranges
+from analyzer.network import routing as net_routing
 from analyzer.workspace import Workspace
 
 # kind -> parser; each parser detects the format within its kind.
 KINDS: dict[str, Parser] = {
     "csl": csl.ingest,
     "watchlist": watchlist.ingest,
+    "ranges": net_ranges.ingest_ranges,
+    "pfx2as": net_routing.ingest_pfx2as,
+    "ip2asn": net_routing.ingest_ip2asn,
+    "as2org": net_routing.ingest_as2org,
 }
 
 

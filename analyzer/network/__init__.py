@@ -1,0 +1,1 @@
+"""Network attribution data: provider ranges, routed prefixes, AS organisations, IP lookup."""

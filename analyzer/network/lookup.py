@@ -1,0 +1,148 @@
+"""IP attribution for callers: the CLI, other capabilities, notebooks. Every function runs the same
+SQL as the int_ip_attribution view (the net_attribute() table macro in sql/21) over a temporary
+Arrow table of the addresses: no per-address Python."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analyzer.errors import AnalyzerError, SQLError
+from analyzer.workspace import Workspace
+
+# The columns of int_ip_attribution, in order (the contract in docs/architecture.md, then extras).
+COLUMNS = (
+    "address",
+    "family",
+    "range_provider_id",
+    "range_service",
+    "range_region",
+    "range_prefix",
+    "range_dataset_id",
+    "range_date",
+    "route_prefix",
+    "origin_asns",
+    "route_dataset_id",
+    "route_date",
+    "as_name",
+    "as_country",
+    "asn_provider_id",
+    "provider_id",
+    "confidence",
+    "as_handle",
+    "error",
+)
+_INPUT = "_net_lookup_input"
+
+
+def _query(
+    ws: Workspace, addresses: pa.Array | pa.ChunkedArray | Sequence[str], columns: Sequence[str] | None
+) -> pa.Table:
+    """Run net_attribute() over the addresses; rows come back unordered, with their `seq`."""
+    if not isinstance(addresses, pa.Array | pa.ChunkedArray):
+        addresses = pa.array(list(addresses), pa.string())
+    wanted = list(columns or COLUMNS)
+    unknown = [c for c in wanted if c not in COLUMNS]
+    if unknown:
+        raise AnalyzerError(
+            f"unknown attribution column(s) {', '.join(unknown)}; expected some of {', '.join(COLUMNS)}"
+        )
+    table = pa.table({"seq": pa.array(range(len(addresses)), pa.int64()), "address": addresses})
+    # Unordered: putting rows back in input order afterwards is cheaper than an ORDER BY over wide rows.
+    # Only the wanted columns are selected, so DuckDB prunes the joins that feed the others.
+    query = f"select seq, {', '.join(wanted)} from net_attribute('{_INPUT}')"  # noqa: S608 - checked names
+    # A cursor of its own: the registered input is private to it, and a result left open on the
+    # workspace connection by a caller does not block it.
+    cur = ws.con.cursor()
+    try:
+        cur.register(_INPUT, table)
+        result = cur.sql(query).to_arrow_table()
+    except duckdb.Error as exc:
+        raise SQLError(f"address lookup failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        cur.close()
+    assert isinstance(result, pa.Table)
+    return result
+
+
+# Addresses per query: bounds memory (10M at once peaked at 11 GiB, 4M chunks at about 5 GiB) at the
+# cost of re-reading the interval tables once per chunk.
+CHUNK = 4_000_000
+
+
+def _chunks(addresses: pa.Array | pa.ChunkedArray | Sequence[str]) -> Iterator[pa.Array | pa.ChunkedArray]:
+    if not isinstance(addresses, pa.Array | pa.ChunkedArray):
+        addresses = pa.array(list(addresses), pa.string())
+    if len(addresses) == 0:
+        yield addresses
+    for start in range(0, len(addresses), CHUNK):
+        yield addresses.slice(start, CHUNK)
+
+
+def attribute_arrow(
+    ws: Workspace,
+    addresses: pa.Array | pa.ChunkedArray | Sequence[str],
+    columns: Sequence[str] | None = None,
+) -> pa.Table:
+    """Bulk attribution: address strings in, an Arrow table out (one row per input, in input order);
+    `columns` limits the output (and the work) to some of COLUMNS."""
+    parts = []
+    for chunk in _chunks(addresses):
+        result = _query(ws, chunk, columns)
+        parts.append(result.take(pc.sort_indices(result.column("seq"))).drop_columns(["seq"]))
+    return pa.concat_tables(parts)
+
+
+def attribute_frame(
+    ws: Workspace, addresses: pl.Series | Sequence[str], columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The polars form of attribute_arrow (sorted back into input order by polars, the fastest way)."""
+    array = addresses.to_arrow() if isinstance(addresses, pl.Series) else addresses
+    frames = []
+    for chunk in _chunks(array):
+        frame = pl.from_arrow(_query(ws, chunk, columns))
+        assert isinstance(frame, pl.DataFrame)
+        frames.append(frame.sort("seq").drop("seq"))
+    return pl.concat(frames, rechunk=False)
+
+
+def attribute_addresses(ws: Workspace, addresses: Iterable[str]) -> list[dict[str, Any]]:
+    """One dict per input address, in order; an invalid address has `error` set, never raises."""
+    return attribute_arrow(ws, [str(a) for a in addresses]).to_pylist()
+
+
+def is_address(text: str) -> bool:
+    """Whether an argument of `analyzer lookup` is an IP address (else it is a hostname)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _dns_unavailable(ws: Workspace, names: list[str]) -> list[dict[str, Any]]:
+    raise AnalyzerError(
+        f"{names[0]!r} is not an IP address, and hostname lookup needs the DNS capability "
+        "(analyzer.dns.lookup.lookup_hostnames), which this version does not have; pass addresses"
+    )
+
+
+# Set at merge time to analyzer.dns.lookup.lookup_hostnames (ws, names) -> list[dict].
+hostname_lookup: Callable[[Workspace, list[str]], list[dict[str, Any]]] = _dns_unavailable
+
+
+def lookup(ws: Workspace, items: Iterable[str]) -> list[dict[str, Any]]:
+    """Addresses through attribute_addresses, other arguments through the hostname lookup."""
+    rows: list[dict[str, Any]] = []
+    for is_ip, group in itertools.groupby((i.strip() for i in items if i.strip()), key=is_address):
+        batch = list(group)
+        rows.extend(attribute_addresses(ws, batch) if is_ip else hostname_lookup(ws, batch))
+    return rows

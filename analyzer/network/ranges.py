@@ -1,0 +1,288 @@
+"""Provider-published address ranges: AWS ip-ranges.json, Google cloud.json and goog.json, Azure
+Service Tags, Oracle public_ip_ranges.json, Fastly public-ip-list, RFC 8805 geofeeds and plain CIDR
+lists (Cloudflare ips-v4/v6, Akamai, ...). Service and region are kept, and the file's own
+publication date is the snapshot date. After each file the current ranges of every provider are
+flattened again into net_range_intervals, so the most specific published range owns an address."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from analyzer.errors import SourceError
+from analyzer.ingest.base import LoadContext, mtime_date, open_text
+from analyzer.network.netaddr import batched, flatten_into, parse_staged, reject_duplicates, stage
+
+# A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
+Entry = tuple[int, str, str | None, str | None, str | None, bool]
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)-?(\d\d)-?(\d\d)(?!\d)")
+
+
+@dataclass
+class Parsed:
+    format: str
+    provider_id: str | None
+    published: dt.date | None
+    entries: Iterator[Entry]
+
+
+def _date(text: Any, fmt: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(str(text)[: len(dt.datetime(2000, 1, 1).strftime(fmt))], fmt).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _aws(doc: dict[str, Any]) -> Parsed:
+    def entries() -> Iterator[Entry]:
+        n = 0
+        for key, field in (("prefixes", "ip_prefix"), ("ipv6_prefixes", "ipv6_prefix")):
+            for item in doc.get(key) or []:
+                n += 1
+                service = item.get("service")
+                yield (
+                    n,
+                    str(item.get(field, "")),
+                    service,
+                    item.get("region"),
+                    item.get("network_border_group"),
+                    service == "AMAZON",
+                )
+
+    return Parsed("aws_ip_ranges", "amazon", _date(doc.get("createDate"), "%Y-%m-%d-%H-%M-%S"), entries())
+
+
+def _google(doc: dict[str, Any]) -> Parsed:
+    prefixes = doc.get("prefixes") or []
+    cloud = any("service" in p or "scope" in p for p in prefixes)
+
+    def entries() -> Iterator[Entry]:
+        for n, item in enumerate(prefixes, start=1):
+            prefix = item.get("ipv4Prefix") or item.get("ipv6Prefix") or ""
+            yield (n, str(prefix), item.get("service"), item.get("scope"), None, not cloud)
+
+    published = _date(doc.get("creationTime"), "%Y-%m-%dT%H:%M:%S")
+    return Parsed("google_cloud_json" if cloud else "google_goog_json", "google", published, entries())
+
+
+def _azure(doc: dict[str, Any], name: str) -> Parsed:
+    def entries() -> Iterator[Entry]:
+        n = 0
+        for value in doc.get("values") or []:
+            props = value.get("properties") or {}
+            system = props.get("systemService") or None
+            for prefix in props.get("addressPrefixes") or []:
+                n += 1
+                # AzureCloud(.region) has no systemService: it is the superset of the service tags.
+                yield (n, str(prefix), system, props.get("region") or None, value.get("name"), system is None)
+
+    m = _DATE_IN_NAME.search(name)
+    published = _date("".join(m.groups()), "%Y%m%d") if m else None
+    return Parsed("azure_service_tags", "microsoft", published, entries())
+
+
+def _oracle(doc: dict[str, Any]) -> Parsed:
+    def entries() -> Iterator[Entry]:
+        n = 0
+        for region in doc.get("regions") or []:
+            for cidr in region.get("cidrs") or []:
+                n += 1
+                tags = ",".join(cidr.get("tags") or []) or None
+                yield (n, str(cidr.get("cidr", "")), tags, region.get("region"), None, False)
+
+    published = _date(doc.get("last_updated_timestamp"), "%Y-%m-%dT%H:%M:%S")
+    return Parsed("oracle_public_ip_ranges", "oracle", published, entries())
+
+
+def _fastly(doc: dict[str, Any]) -> Parsed:
+    def entries() -> Iterator[Entry]:
+        n = 0
+        for key in ("addresses", "ipv6_addresses"):
+            for prefix in doc.get(key) or []:
+                n += 1
+                yield (n, str(prefix), None, None, None, False)
+
+    return Parsed("fastly_public_ip_list", "fastly", None, entries())
+
+
+def _json_layout(ctx: LoadContext, doc: Any) -> Parsed:
+    if isinstance(doc, dict):
+        prefixes = doc.get("prefixes")
+        if isinstance(prefixes, list) and "createDate" in doc:
+            return _aws(doc)
+        if isinstance(prefixes, list) and "creationTime" in doc:
+            return _google(doc)
+        if isinstance(doc.get("values"), list) and "changeNumber" in doc:
+            return _azure(doc, ctx.path.name)
+        if isinstance(doc.get("regions"), list) and "last_updated_timestamp" in doc:
+            return _oracle(doc)
+        if isinstance(doc.get("addresses"), list):
+            return _fastly(doc)
+    keys = ", ".join(list(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
+    raise SourceError(
+        ctx.path,
+        f"unknown JSON layout (top-level keys: {keys}); expected AWS ip-ranges.json, Google "
+        "cloud.json/goog.json, Azure Service Tags, Oracle public_ip_ranges.json or Fastly public-ip-list",
+    )
+
+
+def _provider_for_text(ctx: LoadContext) -> str:
+    """--provider, else a catalog provider id that is a word of the file name (cloudflare-v4.txt)."""
+    given = ctx.options.get("provider")
+    known = {r[0] for r in ctx.con.execute("select provider_id from catalog_providers").fetchall()}
+    if given:
+        if given not in known:
+            raise SourceError(
+                ctx.path, f"--provider {given!r} is not in the provider catalog (datasets/providers.yaml)"
+            )
+        return str(given)
+    words = [w for w in re.split(r"[^a-z0-9]+", ctx.path.name.lower()) if w in known]
+    if not words:
+        raise SourceError(ctx.path, "a plain CIDR list or geofeed names no provider: pass --provider ID")
+    return words[0]
+
+
+def _text_lines(ctx: LoadContext) -> Iterator[tuple[int, str]]:
+    with open_text(ctx.path) as fh:
+        for n, raw in enumerate(fh, start=1):
+            line = raw.strip()
+            if line and not line.startswith("#"):
+                yield n, line
+
+
+def _text_layout(ctx: LoadContext, head: str) -> Parsed:
+    first = next((ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    published = None
+    m = re.search(r"Last modified:\s*(\d{4}-\d\d-\d\d)", head)
+    if m:
+        published = dt.date.fromisoformat(m[1])
+    if "," in first:
+        provider = _provider_for_text(ctx)
+
+        def geofeed() -> Iterator[Entry]:
+            # RFC 8805: ip_prefix,alpha2code,region,city,postal_code
+            for n, line in _text_lines(ctx):
+                f = [x.strip() for x in line.split(",")]
+                region = f[2] if len(f) > 2 and f[2] else (f[1] if len(f) > 1 and f[1] else None)
+                yield (n, f[0], None, region, f[3] if len(f) > 3 and f[3] else None, False)
+
+        return Parsed("geofeed_csv", provider, published, geofeed())
+    if first and len(first.split()) == 1:
+        provider = _provider_for_text(ctx)
+
+        def plain() -> Iterator[Entry]:
+            for n, line in _text_lines(ctx):
+                yield (n, line.split()[0] if len(line.split()) == 1 else line, None, None, None, False)
+
+        return Parsed("cidr_list", provider, published, plain())
+    raise SourceError(
+        ctx.path,
+        "unknown ranges format: expected provider JSON, an RFC 8805 geofeed CSV or one CIDR per line",
+    )
+
+
+def _batches(entries: Iterator[Entry]) -> Iterator[pa.Table]:
+    for chunk in batched(entries):
+        cols = list(zip(*chunk, strict=True))
+        yield pa.table(
+            {
+                "line": pa.array(cols[0], pa.int64()),
+                "prefix": pa.array(cols[1], pa.string()),
+                "service": pa.array(cols[2], pa.string()),
+                "region": pa.array(cols[3], pa.string()),
+                "detail": pa.array(cols[4], pa.string()),
+                "generic": pa.array(cols[5], pa.bool_()),
+            }
+        )
+
+
+def rebuild_range_intervals(ctx: LoadContext) -> None:
+    """Flatten the current ranges (latest file per provider, format and family) into
+    net_range_intervals. Of identical prefixes a specific entry beats a superset one (AWS lists
+    a range under AMAZON and under EC2), and one with a region beats one without."""
+    con = ctx.con
+    con.execute("create or replace temp table _net_current as select * from stg_range_current")
+    con.execute(
+        """
+        create or replace temp table _net_range_pick as
+        select
+            r.*,
+            row_number() over () as ref
+        from (
+            select
+                r.*,
+                row_number() over (
+                    partition by r.family, r.lo, r.hi
+                    order by r.generic, r.region is null, r.service is null, r.dataset_id desc, r.line
+                ) as rank
+            from raw_ranges as r
+            inner join _net_current as c using (dataset_id, family)
+        ) as r
+        where rank = 1
+        """
+    )
+    con.execute("delete from net_range_intervals")
+    flatten_into(
+        con,
+        "select family, lo, hi, ref from _net_range_pick",
+        [],
+        """
+        insert into net_range_intervals
+        select f.family, f.lo, f.hi, p.dataset_id, p.provider_id, p.service, p.region, p.prefix
+        from net_flatten() as f
+        inner join _net_range_pick as p on p.ref = f.ref
+        """,
+        [],
+    )
+    con.execute("drop table if exists _net_range_pick")
+    con.execute("drop table if exists _net_current")
+
+
+def ingest_ranges(ctx: LoadContext) -> int:
+    """One provider range file; format detected from its content."""
+    with open_text(ctx.path) as fh:
+        head = fh.read(2048)
+    if head.lstrip().startswith(("{", "[")):
+        with open_text(ctx.path) as fh:
+            try:
+                doc = json.load(fh)
+            except json.JSONDecodeError as exc:
+                raise SourceError(ctx.path, f"not valid JSON: {exc.msg}", line=exc.lineno) from exc
+        parsed = _json_layout(ctx, doc)
+    else:
+        parsed = _text_layout(ctx, head)
+    provider = ctx.options.get("provider") or parsed.provider_id
+    ctx.format = parsed.format
+    ctx.snapshot_date = parsed.published
+    con = ctx.con
+    if stage(con, "_net_stage", _batches(parsed.entries)) is None:
+        raise SourceError(ctx.path, f"no prefixes found in this {parsed.format} file")
+    parse_staged(ctx, "_net_stage", "_net_ranges")
+    reject_duplicates(ctx, "_net_ranges", "family, lo, hi, service, region, detail")
+    con.execute(
+        "insert into raw_ranges select ?, line, ?, service, region, detail, generic, trim(prefix), family, lo, hi "
+        "from _net_ranges",
+        [ctx.dataset_id, provider],
+    )
+    loaded = int(con.execute("select count(*) from _net_ranges").fetchone()[0])
+    con.execute(
+        "insert into net_dataset_families select ?, family, count(*), ? from _net_ranges group by family",
+        [ctx.dataset_id, provider],
+    )
+    for table in ("_net_stage", "_net_ranges"):
+        con.execute(f"drop table if exists {table}")
+    # The dataset row gets its final format and date after the parser; stg_range_current needs them now.
+    effective = ctx.options.get("date") or ctx.snapshot_date or mtime_date(ctx.path)
+    con.execute(
+        "update datasets set format = ?, snapshot_date = ? where dataset_id = ?",
+        [ctx.format, effective, ctx.dataset_id],
+    )
+    rebuild_range_intervals(ctx)
+    return loaded

@@ -1,0 +1,174 @@
+"""The attribution contract: int_ip_attribution over DNS addresses, attribute_addresses (dicts, in
+order, invalid input reported), the Arrow/polars variants, and the `analyzer lookup` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.errors import AnalyzerError
+from analyzer.ingest import ingest
+from analyzer.network import lookup as lookup_mod
+from analyzer.network.lookup import COLUMNS, attribute_addresses, attribute_arrow, attribute_frame
+from analyzer.workspace import Workspace
+
+CONTRACT = [
+    "address",
+    "family",
+    "range_provider_id",
+    "range_service",
+    "range_region",
+    "range_prefix",
+    "range_dataset_id",
+    "range_date",
+    "route_prefix",
+    "origin_asns",
+    "route_dataset_id",
+    "route_date",
+    "as_name",
+    "as_country",
+    "asn_provider_id",
+    "provider_id",
+    "confidence",
+]
+
+
+@pytest.fixture
+def loaded(ws: Workspace, data: Path) -> Workspace:
+    net = data / "network"
+    ingest(ws, "ranges", [net / "aws_ip_ranges_subset.json", net / "cloudflare-v6-ip-ranges.txt"])
+    ingest(
+        ws,
+        "pfx2as",
+        [net / "routeviews-rv2-20240101-1200.pfx2as", net / "routeviews-rv6-20240101-1200.pfx2as"],
+    )
+    ingest(ws, "as2org", [net / "20240101.as-org2info.txt"])
+    return ws
+
+
+def test_int_ip_attribution_has_one_row_per_distinct_dns_address(loaded: Workspace) -> None:
+    ws = loaded
+    row = ws.con.execute(
+        "insert into datasets (kind, format, source, sha256, bytes, snapshot_date) "
+        "values ('dns', 'test', 'test', 'x', 1, '2024-01-02') returning dataset_id"
+    ).fetchone()
+    assert row is not None
+    records = [
+        ("www.example.com", "A", "3.5.140.1"),
+        ("example.com", "A", "3.5.140.1"),
+        ("mail.example.com", "A", "8.8.8.8"),
+        ("v6.example.com", "AAAA", "2606:4700::1"),
+        ("alias.example.com", "CNAME", "www.example.com"),
+    ]
+    ws.con.executemany(
+        "insert into raw_dns_records (dataset_id, observed_on, name, rtype, value) values (?, ?, ?, ?, ?)",
+        [(row[0], dt.date(2024, 1, 2), *r) for r in records],
+    )
+    rows = {r["address"]: r for r in ws.rows("select * from int_ip_attribution")}
+    assert list(next(iter(rows.values())))[: len(CONTRACT)] == CONTRACT
+    assert sorted(rows) == ["2606:4700::1", "3.5.140.1", "8.8.8.8"]
+    assert (rows["3.5.140.1"]["provider_id"], rows["3.5.140.1"]["confidence"]) == (
+        "amazon",
+        "published_range",
+    )
+    google = rows["8.8.8.8"]
+    assert (google["provider_id"], google["confidence"], google["as_name"], google["as_country"]) == (
+        "google",
+        "asn",
+        "Google LLC",
+        "US",
+    )
+    assert google["origin_asns"] == [15169] and google["range_provider_id"] is None
+    v6 = rows["2606:4700::1"]
+    assert (v6["family"], v6["range_provider_id"], v6["origin_asns"]) == (6, "cloudflare", [13335, 209242])
+
+
+def test_published_range_beats_the_asn(loaded: Workspace) -> None:
+    # 23.32.5.0/24 is routed by AS16509 (Amazon) in the fixture; a published range names another provider
+    (row,) = attribute_addresses(loaded, ["2606:4700::1"])
+    assert (
+        row["asn_provider_id"] == "cloudflare"
+        and row["provider_id"] == row["range_provider_id"] == "cloudflare"
+    )
+    assert row["confidence"] == "published_range"
+
+
+def test_attribute_addresses_keeps_order_and_reports_invalid_input(loaded: Workspace) -> None:
+    rows = attribute_addresses(
+        loaded, ["8.8.8.8", "not-an-ip", "3.5.140.1", " 8.8.8.8 ", "::ffff:8.8.8.8", "999.1.1.1"]
+    )
+    assert [r["address"] for r in rows] == [
+        "8.8.8.8",
+        "not-an-ip",
+        "3.5.140.1",
+        "8.8.8.8",
+        "::ffff:8.8.8.8",
+        "999.1.1.1",
+    ]
+    assert [r["error"] for r in rows] == [None, "not an IP address", None, None, None, "not an IP address"]
+    assert rows[4]["family"] == 4 and rows[4]["route_prefix"] == "8.8.8.0/24"
+    assert list(rows[0]) == list(COLUMNS)
+
+
+def test_arrow_and_polars_variants_run_the_same_sql(loaded: Workspace) -> None:
+    table = attribute_arrow(loaded, ["8.8.8.8", "3.5.140.1"])
+    assert table.column_names == list(COLUMNS)
+    frame = attribute_frame(loaded, pl.Series(["8.8.8.8", "3.5.140.1"]))
+    assert frame["provider_id"].to_list() == ["google", "amazon"]
+    assert table.to_pylist() == attribute_addresses(loaded, ["8.8.8.8", "3.5.140.1"])
+
+
+def test_an_empty_database_attributes_nothing(ws: Workspace) -> None:
+    (row,) = attribute_addresses(ws, ["8.8.8.8"])
+    assert (row["family"], row["provider_id"], row["confidence"], row["error"]) == (4, None, None, None)
+
+
+def test_hostnames_go_to_the_dns_capability_or_a_clear_error(
+    loaded: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(AnalyzerError, match="needs the DNS capability"):
+        lookup_mod.lookup(loaded, ["www.example.com"])
+    monkeypatch.setattr(lookup_mod, "hostname_lookup", lambda ws, names: [{"name": n} for n in names])
+    rows = lookup_mod.lookup(loaded, ["8.8.8.8", "www.example.com", "3.5.140.1"])
+    assert [r.get("address") or r.get("name") for r in rows] == ["8.8.8.8", "www.example.com", "3.5.140.1"]
+
+
+def test_lookup_command_json_and_stdin(data: Path, db_file: Path) -> None:
+    runner = CliRunner()
+    net = data / "network"
+    result = runner.invoke(
+        app, ["--db", str(db_file), "ingest", "ranges", str(net / "aws_ip_ranges_subset.json")]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["--db", str(db_file), "lookup", "--json", "3.5.140.1", "192.0.2.1"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["provider_id"], r["range_service"], r["range_region"]) for r in rows] == [
+        ("amazon", "S3", "ap-northeast-2"),
+        (None, None, None),
+    ]
+    result = runner.invoke(
+        app, ["--db", str(db_file), "lookup", "--json", "-"], input="3.5.140.1\n\n52.95.110.1\n"
+    )
+    assert [r["range_service"] for r in json.loads(result.stdout)] == ["S3", "ROUTE53"]
+    result = runner.invoke(app, ["--db", str(db_file), "lookup", "www.example.com"])
+    assert result.exit_code == 1 and "DNS capability" in result.output
+    result = runner.invoke(app, ["--db", str(db_file), "lookup", "3.5.140.1"])
+    assert result.exit_code == 0 and "amazon" in result.stdout
+
+
+def test_bulk_lookups_in_chunks_keep_input_order(loaded: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lookup_mod, "CHUNK", 3)
+    addresses = ["8.8.8.8", "192.0.2.1", "3.5.140.1", "2606:4700::1", "bad", "8.8.1.1", "12.1.1.1"]
+    table = attribute_arrow(loaded, addresses, columns=["address", "provider_id"])
+    assert table.column_names == ["address", "provider_id"]
+    assert table.column("address").to_pylist() == addresses
+    assert attribute_frame(loaded, addresses)["address"].to_list() == addresses
+    with pytest.raises(AnalyzerError, match="unknown attribution column"):
+        attribute_arrow(loaded, addresses, columns=["nope"])
