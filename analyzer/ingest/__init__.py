@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from analyzer.dns import ingest as dns
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
 from analyzer.ingest.base import LoadResult, Parser, load_file
@@ -15,6 +16,7 @@ from analyzer.workspace import Workspace
 KINDS: dict[str, Parser] = {
     "csl": csl.ingest,
     "watchlist": watchlist.ingest,
+    "dns": dns.ingest,
 }
 
 
@@ -30,4 +32,7 @@ def ingest(
     parser = KINDS.get(kind)
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
+    if kind == "dns":  # a directory or glob of OpenINTEL files: one dataset per file; --source is the label
+        paths = dns.expand_paths(paths)
+        options = {**(options or {}), "label": (options or {}).get("label") or (options or {}).get("source")}
     return [load_file(ws, kind, Path(p), parser, options=options, force=force) for p in paths]

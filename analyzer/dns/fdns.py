@@ -1,0 +1,78 @@
+"""Rapid7 Sonar FDNS: gzipped JSON lines `{"timestamp": "1640995200", "name", "type", "value"}`.
+
+DuckDB's read_ndjson parses the file (explicit columns, no type guessing) straight into the INSERT;
+a malformed line becomes an all-null row (ignore_errors) that is rejected and counted. Only when
+there are such lines is the file read again in Python, to name their line numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from analyzer.dns.load import write_bulk
+from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
+
+FIELDS = ("timestamp", "name", "type", "value")
+
+SOURCE = """
+    select
+        coalesce(
+            ?::date,
+            to_timestamp(try_cast(timestamp as bigint))::date,
+            ?::date
+        ) as observed_on,
+        name,
+        type as rtype,
+        value,
+        null::integer as preference,
+        null::integer as ttl
+    from read_ndjson(
+        ?,
+        columns = {timestamp: 'varchar', name: 'varchar', type: 'varchar', value: 'varchar'},
+        format = 'newline_delimited',
+        ignore_errors = true
+    )
+"""
+
+
+def audit_fields(ctx: LoadContext, first_line: str) -> None:
+    """Report fields of the first record that we do not load, once per file."""
+    try:
+        record = json.loads(first_line)
+    except ValueError:
+        return
+    if isinstance(record, dict):
+        for key in sorted(record.keys() - set(FIELDS)):
+            ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", 1)
+
+
+def load(ctx: LoadContext, fallback_date: dt.date, *, focus: str | None = None, count_rejects: bool = True) -> int:
+    """One pass of the file into raw_dns_records (focus: see load.FOCUS_SQL)."""
+    params = [ctx.options.get("date"), fallback_date, str(ctx.path)]
+    before = ctx.issues.rejected
+    loaded = write_bulk(ctx, SOURCE, params, focus=focus, count_rejects=count_rejects)
+    malformed = [s for s in ctx.issues.samples if s[2].startswith("malformed")]
+    if count_rejects and ctx.issues.rejected > before and malformed:
+        _locate_malformed(ctx)
+    return loaded
+
+
+def _locate_malformed(ctx: LoadContext) -> None:
+    """Replace the line-less 'malformed' samples by ones naming each bad line (a slow second read,
+    done only for files that have such lines)."""
+    ctx.issues.samples = [s for s in ctx.issues.samples if not s[2].startswith("malformed")]
+    with open_text(Path(ctx.path)) as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                problem = None if isinstance(record, dict) else "not a JSON object"
+                if problem is None and any(record.get(f) is None for f in ("name", "type", "value")):
+                    problem = "record without name, type or value"
+            except ValueError as exc:
+                problem = f"malformed JSON: {exc}"
+            if problem and len(ctx.issues.samples) < MAX_STORED_ISSUES:
+                ctx.issues.samples.append((number, "rejected", problem))
