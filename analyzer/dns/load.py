@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from analyzer.dns.normalize import normalized_sql, prepare
@@ -131,8 +132,9 @@ class BatchWriter:
         con.register("dns_batch_tmp", batch)
         try:
             source = "select * from dns_batch_tmp"
+            checked = normalized_sql(source, ("line",))
             bad = con.execute(
-                f"select line, problem from ({normalized_sql(source)}) where problem is not null order by line"  # noqa: S608
+                f"select line, problem from ({checked}) where problem is not null order by line"  # noqa: S608
             ).fetchall()
             for line, problem in bad:
                 self.ctx.issues.reject(line, problem)
@@ -145,7 +147,10 @@ class BatchWriter:
             ).fetchone()
             self.loaded += int(row[0]) if row else 0
         finally:
-            con.unregister("dns_batch_tmp")
+            try:
+                con.unregister("dns_batch_tmp")
+            except duckdb.Error:
+                pass  # the transaction failed; the error that matters is already on its way up
 
     def close(self) -> int:
         self.flush()

@@ -72,11 +72,13 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_MACROS)
 
 
-def normalized_sql(source: str) -> str:
+def normalized_sql(source: str, passthrough: tuple[str, ...] = ()) -> str:
     """SELECT over `source` giving normalised records plus `problem` (null when the record is good).
 
-    `source` must yield: observed_on date, name, rtype, value varchar, preference, ttl integer.
+    `source` must yield: observed_on date, name, rtype, value varchar, preference, ttl integer;
+    `passthrough` names further columns of it to keep (e.g. `line`).
     """
+    kept = "".join(f"{col},\n        " for col in passthrough)
     name_valued = ", ".join(f"'{t}'" for t in NAME_VALUED)
     return f"""
 with src as ({source}),
@@ -95,7 +97,7 @@ typed as (
 
 cleaned as (
     select
-        observed_on,
+        {kept}observed_on,
         name as raw_name,
         value as raw_value,
         rt as rtype,
