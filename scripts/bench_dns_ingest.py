@@ -49,9 +49,7 @@ def _chunk(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
     mx = pc.binary_join_element_wise(_num(rng, n, 0, 50), target, "0 ")
     txt = pc.binary_join_element_wise("v=spf1 include:_spf.", target, " ~all", "")
     value = pc.case_when(
-        pc.make_struct(
-            pc.equal(typ, "A"), pc.equal(typ, "AAAA"), pc.equal(typ, "MX"), pc.equal(typ, "TXT")
-        ),
+        pc.make_struct(pc.equal(typ, "A"), pc.equal(typ, "AAAA"), pc.equal(typ, "MX"), pc.equal(typ, "TXT")),
         ipv4,
         ipv6,
         mx,
@@ -59,8 +57,15 @@ def _chunk(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
         target,
     )
     ts = _num(rng, n, DAY, DAY + 86_400)
-    return {"name": _names(rng, n), "type": typ, "value": value, "timestamp": ts, "ipv4": ipv4,
-            "ipv6": ipv6, "target": target}
+    return {
+        "name": _names(rng, n),
+        "type": typ,
+        "value": value,
+        "timestamp": ts,
+        "ipv4": ipv4,
+        "ipv6": ipv6,
+        "target": target,
+    }
 
 
 def _text(lines: pa.Array) -> memoryview:
@@ -79,8 +84,16 @@ def generate_fdns(path: Path, records: int) -> None:
         for start in range(0, records, CHUNK):
             c = _chunk(rng, min(CHUNK, records - start))
             line = pc.binary_join_element_wise(
-                '{"timestamp":"', c["timestamp"], '","name":"', c["name"], '","type":"', c["type"],
-                '","value":"', c["value"], '"}\n', "",
+                '{"timestamp":"',
+                c["timestamp"],
+                '","name":"',
+                c["name"],
+                '","type":"',
+                c["type"],
+                '","value":"',
+                c["value"],
+                '"}\n',
+                "",
             )
             fh.write(comp.compress(_text(line)))
         fh.write(comp.flush())
@@ -156,7 +169,9 @@ def generate_openintel(path: Path, records: int) -> None:
                 "mx_address": only("MX", target),
                 "mx_preference": only("MX", pa.array((rng.integers(0, 50, n) * 10).astype(np.int32))),
                 "ns_address": only("NS", target),
-                "txt_text": only("TXT", pc.binary_join_element_wise("v=spf1 include:", c["target"], " ~all", "")),
+                "txt_text": only(
+                    "TXT", pc.binary_join_element_wise("v=spf1 include:", c["target"], " ~all", "")
+                ),
                 "soa_mname": null_s,
                 "soa_rname": null_s,
                 "soa_serial": pa.nulls(n, pa.int64()),

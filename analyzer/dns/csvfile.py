@@ -31,6 +31,6 @@ def load(ctx: LoadContext, writer: BatchWriter) -> int:
                     ctx.issues.reject(line, f"ttl {row[3]!r} is not a whole number")
                     continue
                 ttl = int(row[3])
-            writer.add(line, row[0], row[1], row[2], None, ttl)
+            writer.add(line, row[0].strip(), row[1].strip(), row[2].strip(), None, ttl)
             written += 1
     return written

@@ -48,7 +48,9 @@ def audit_fields(ctx: LoadContext, first_line: str) -> None:
             ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", 1)
 
 
-def load(ctx: LoadContext, fallback_date: dt.date, *, focus: str | None = None, count_rejects: bool = True) -> int:
+def load(
+    ctx: LoadContext, fallback_date: dt.date, *, focus: str | None = None, count_rejects: bool = True
+) -> int:
     """One pass of the file into raw_dns_records (focus: see load.FOCUS_SQL)."""
     params = [ctx.options.get("date"), fallback_date, str(ctx.path)]
     before = ctx.issues.rejected

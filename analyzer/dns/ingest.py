@@ -157,7 +157,8 @@ def ingest(ctx: LoadContext) -> int:
         observed = date or openintel.snapshot_date(ctx) or mtime_date(path)
         ctx.snapshot_date = observed
         loaded = _bulk(
-            ctx, lambda: _passes(ctx, lambda f, c: openintel.load(ctx, observed, names, focus=f, count_rejects=c))
+            ctx,
+            lambda: _passes(ctx, lambda f, c: openintel.load(ctx, observed, names, focus=f, count_rejects=c)),
         )
         openintel.count_unanswered(ctx)
         return loaded
@@ -165,7 +166,9 @@ def ingest(ctx: LoadContext) -> int:
         with open_text(path) as fh:
             fdns.audit_fields(ctx, fh.readline())
         fallback = mtime_date(path)
-        loaded = _bulk(ctx, lambda: _passes(ctx, lambda f, c: fdns.load(ctx, fallback, focus=f, count_rejects=c)))
+        loaded = _bulk(
+            ctx, lambda: _passes(ctx, lambda f, c: fdns.load(ctx, fallback, focus=f, count_rejects=c))
+        )
         if date is None:
             _date_by_last_day(ctx)
         return loaded

@@ -8,6 +8,7 @@ and deleted before the file's transaction commits; no view ever sees them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -69,7 +70,8 @@ def _collect_marked(ctx: LoadContext) -> int:
     """Report the '!'-marked rows of this dataset as rejected records, then delete them."""
     con = ctx.con
     where = "dataset_id = ? and starts_with(rtype, '!')"
-    count_row = con.execute(f"select count(*) from raw_dns_records where {where}", [ctx.dataset_id]).fetchone()  # noqa: S608
+    count_sql = f"select count(*) from raw_dns_records where {where}"  # noqa: S608 - fixed fragment
+    count_row = con.execute(count_sql, [ctx.dataset_id]).fetchone()
     count = int(count_row[0]) if count_row else 0
     if not count:
         return 0
@@ -102,7 +104,9 @@ class BatchWriter:
     """Collects records parsed in Python and writes them in Arrow batches, with line numbers kept
     for the rejected ones; memory stays at one batch however long the file."""
 
-    def __init__(self, ctx: LoadContext, observed_on: dt.date, *, focus: str | None = None, size: int = 100_000):
+    def __init__(
+        self, ctx: LoadContext, observed_on: dt.date, *, focus: str | None = None, size: int = 100_000
+    ):
         self.ctx = ctx
         self.observed_on = observed_on
         self.focus = focus
@@ -111,7 +115,15 @@ class BatchWriter:
         self._cols: dict[str, list[Any]] = {f.name: [] for f in BATCH_SCHEMA}
         prepare(ctx.con)
 
-    def add(self, line: int, name: str, rtype: str, value: str, preference: int | None = None, ttl: int | None = None) -> None:
+    def add(
+        self,
+        line: int,
+        name: str,
+        rtype: str,
+        value: str,
+        preference: int | None = None,
+        ttl: int | None = None,
+    ) -> None:
         c = self._cols
         c["line"].append(line)
         c["observed_on"].append(self.observed_on)
@@ -147,10 +159,9 @@ class BatchWriter:
             ).fetchone()
             self.loaded += int(row[0]) if row else 0
         finally:
-            try:
+            # If the transaction failed, the error that matters is already on its way up.
+            with contextlib.suppress(duckdb.Error):
                 con.unregister("dns_batch_tmp")
-            except duckdb.Error:
-                pass  # the transaction failed; the error that matters is already on its way up
 
     def close(self) -> int:
         self.flush()

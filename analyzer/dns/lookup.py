@@ -86,9 +86,7 @@ def _domain(ws: Workspace, domain: str) -> dict:
             if r["rtype"] == "NS"
         ],
         "txt": [r["value"] for r in records if r["rtype"] in ("TXT", "SPF")],
-        "spf_includes": [
-            {**r, "matches": catalog_matches(ws, r["target"], ("email_sending",))} for r in spf
-        ],
+        "spf_includes": [{**r, "matches": catalog_matches(ws, r["target"], ("email_sending",))} for r in spf],
     }
 
 

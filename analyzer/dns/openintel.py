@@ -81,7 +81,14 @@ def snapshot_date(ctx: LoadContext) -> dt.date | None:
     return dt.datetime.fromtimestamp(int(row[0]) / 1000, tz=dt.UTC).date()
 
 
-def load(ctx: LoadContext, observed_on: dt.date, names: set[str], *, focus: str | None = None, count_rejects: bool = True) -> int:
+def load(
+    ctx: LoadContext,
+    observed_on: dt.date,
+    names: set[str],
+    *,
+    focus: str | None = None,
+    count_rejects: bool = True,
+) -> int:
     owner = "coalesce(response_name, query_name)" if "query_name" in names else "response_name"
     pref = "mx_preference" if "mx_preference" in names else "null"
     ttl = "response_ttl" if "response_ttl" in names else "null"

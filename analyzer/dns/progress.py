@@ -36,10 +36,12 @@ def run_with_progress(
     con: duckdb.DuckDBPyConnection, label: str, size: int, quiet: bool, work: Callable[[], T]
 ) -> T:
     """Run `work` (one long statement on `con`) and report its progress unless `quiet`."""
+    # DuckDB's own bar would print to stdout; we only want its figures (or nothing at all).
+    con.execute("set enable_progress_bar_print = false")
     if quiet:
+        con.execute("set enable_progress_bar = false")
         return work()
     con.execute("set enable_progress_bar = true")
-    con.execute("set enable_progress_bar_print = false")
     result: dict[str, T] = {}
     error: list[BaseException] = []
 
@@ -53,10 +55,20 @@ def run_with_progress(
     started = time.monotonic()
     worker.start()
     if sys.stderr.isatty():
-        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
 
         with Progress(
-            f"[bold]{label}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+            f"[bold]{label}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
             transient=True,
         ) as bar:
             task = bar.add_task(label, total=size)

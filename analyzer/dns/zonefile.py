@@ -139,7 +139,9 @@ def load(ctx: LoadContext, writer: BatchWriter, origin: str | None = None) -> in
                     default_ttl = ttl_seconds(toks[1].text)
                     continue
                 if first.startswith("$"):
-                    ctx.issues.warn_once(first.upper(), f"directive {first} not supported (ignored)", entry.line)
+                    ctx.issues.warn_once(
+                        first.upper(), f"directive {first} not supported (ignored)", entry.line
+                    )
                     continue
                 rest = toks
                 if entry.owner_omitted:
