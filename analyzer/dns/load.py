@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import duckdb
@@ -38,12 +38,17 @@ _INSERT_COLUMNS = "dataset_id, observed_on, name, rtype, value, preference, ttl"
 def write_bulk(
     ctx: LoadContext,
     source: str,
-    params: Sequence[Any],
+    params: Sequence[Any] | Iterable[Sequence[Any]],
     *,
     focus: str | None = None,
     count_rejects: bool = True,
+    many: bool = False,
 ) -> int:
-    """INSERT the normalised records of `source`; returns rows loaded (rejects are reported)."""
+    """INSERT the normalised records of `source`; returns rows loaded (rejects are reported).
+
+    With `many`, `params` is an iterable of parameter lists (e.g. one per decompressed chunk of a
+    file), each run as its own INSERT; rejects are collected once at the end.
+    """
     prepare(ctx.con)
     keep = FOCUS_SQL[focus]
     marked = "problem is not null" if count_rejects else "false"
@@ -60,8 +65,10 @@ def write_bulk(
         from ({normalized_sql(source)})
         where (problem is null and {keep}) or {marked}
     """  # noqa: S608 - fixed SQL fragments; data comes in as parameters
-    row = ctx.con.execute(sql, [ctx.dataset_id, *params]).fetchone()
-    inserted = int(row[0]) if row else 0
+    inserted = 0
+    for one in params if many else [params]:
+        row = ctx.con.execute(sql, [ctx.dataset_id, *one]).fetchone()
+        inserted += int(row[0]) if row else 0
     rejected = _collect_marked(ctx) if count_rejects else 0
     return inserted - rejected
 
