@@ -151,6 +151,8 @@ def ingest(ctx: LoadContext) -> int:
             raise SourceError(path, problem)
     fmt = detect(path)
     ctx.format = fmt
+    # DuckDB prints its own bar to stdout for long queries; ours goes to stderr (and obeys --quiet).
+    ctx.con.execute("set enable_progress_bar_print = false")
     date: dt.date | None = ctx.options.get("date")
     if fmt == "openintel":
         names = openintel.columns(ctx)
