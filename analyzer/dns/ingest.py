@@ -168,12 +168,9 @@ def ingest(ctx: LoadContext) -> int:
         with open_text(path) as fh:
             fdns.audit_fields(ctx, fh.readline())
         fallback = mtime_date(path)
-        try:  # fdns reports its own progress (by compressed bytes inflated)
-            loaded = _passes(ctx, lambda f, c: fdns.load(ctx, fallback, focus=f, count_rejects=c))
-        except duckdb.Error as exc:
-            raise SourceError(
-                path, f"could not be read as FDNS JSON lines: {str(exc).splitlines()[0]}"
-            ) from exc
+        loaded = _bulk(
+            ctx, lambda: _passes(ctx, lambda f, c: fdns.load(ctx, fallback, focus=f, count_rejects=c))
+        )
         if date is None:
             _date_by_last_day(ctx)
         return loaded

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 
@@ -90,43 +90,3 @@ def run_with_progress(
         raise error[0]
     return result["value"]
 
-
-class Reporter:
-    """Progress pushed by the caller (`update(bytes_done)`): for loops that know their position."""
-
-    def __init__(self, label: str, size: int, quiet: bool) -> None:
-        self.label, self.size, self.quiet = label, size, quiet
-        self.started = self.last = time.monotonic()
-        self._bar: Any = None
-        if not quiet and sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._bar = Progress(
-                f"[bold]{label}",
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                transient=True,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task(label, total=size)
-
-    def update(self, done: int) -> None:
-        if self.quiet:
-            return
-        if self._bar is not None:
-            self._bar.update(self._task, completed=done)
-        elif time.monotonic() - self.last >= LOG_EVERY:
-            self.last = time.monotonic()
-            _log(self.label, self.size, done / self.size if self.size else 1.0, self.started)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()

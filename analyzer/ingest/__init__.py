@@ -6,17 +6,24 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from analyzer.dns import ingest as dns
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
-from analyzer.ingest.base import LoadResult, Parser, load_file
+from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
 from analyzer.workspace import Workspace
+
+
+def _dns(ctx: LoadContext) -> int:
+    # Imported on use: analyzer.dns itself imports analyzer.ingest.base (a cycle at import time).
+    from analyzer.dns.ingest import ingest as dns_ingest
+
+    return dns_ingest(ctx)
+
 
 # kind -> parser; each parser detects the format within its kind.
 KINDS: dict[str, Parser] = {
     "csl": csl.ingest,
     "watchlist": watchlist.ingest,
-    "dns": dns.ingest,
+    "dns": _dns,
 }
 
 
@@ -33,6 +40,8 @@ def ingest(
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
     if kind == "dns":  # a directory or glob of OpenINTEL files: one dataset per file; --source is the label
-        paths = dns.expand_paths(paths)
+        from analyzer.dns.ingest import expand_paths
+
+        paths = expand_paths(paths)
         options = {**(options or {}), "label": (options or {}).get("label") or (options or {}).get("source")}
     return [load_file(ws, kind, Path(p), parser, options=options, force=force) for p in paths]
