@@ -89,4 +89,3 @@ def run_with_progress(
     if error:
         raise error[0]
     return result["value"]
-
