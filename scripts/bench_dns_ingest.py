@@ -180,15 +180,15 @@ def generate_openintel(path: Path, records: int) -> None:
     tmp.rename(path)
 
 
-def _run(cmd: list[str], *, stdout: int | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (bytes) of a child process."""
+def _run(cmd: list[str], *, stdout: int | None = None) -> tuple[float, int, float]:
+    """Wall seconds, peak resident memory (bytes) and CPU seconds of a child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def bench(path: Path, records: int, out: Path, *, floor: bool) -> dict[str, float]:
@@ -198,11 +198,12 @@ def bench(path: Path, records: int, out: Path, *, floor: bool) -> dict[str, floa
     result: dict[str, float] = {}
     if floor:
         with open(os.devnull, "wb") as null:
-            secs, _ = _run(["gzip", "-dc", str(path)], stdout=null.fileno())
+            secs, _, _ = _run(["gzip", "-dc", str(path)], stdout=null.fileno())
         result["floor_s"] = secs
         result["floor_rate"] = records / secs
     cmd = [sys.executable, "-m", "analyzer", "--db", str(db), "ingest", "dns", str(path), "--quiet"]
-    secs, rss = _run(cmd)
+    secs, rss, cpu = _run(cmd)
+    result["cpu_s"] = cpu
     result["ingest_s"] = secs
     result["rate"] = records / secs
     result["peak_gib"] = rss / 2**30
@@ -232,13 +233,13 @@ def main() -> None:
         print(f"generated {oi} ({oi.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:.0f} s")
     if args.generate_only:
         return
-    print(f"records per file: {n:,}; cores: {os.cpu_count()}")
+    print(f"records per file: {n:,}; cores: {os.cpu_count()}; load average {os.getloadavg()[0]:.2f}")
     if args.only in (None, "fdns"):
         r = bench(fdns, n, args.out, floor=True)
         print(
             f"FDNS json.gz: gzip -dc {r['floor_s']:.1f} s ({r['floor_rate'] / 1e6:.2f} M rec/s); "
             f"ingest {r['ingest_s']:.1f} s ({r['rate'] / 1e6:.2f} M rec/s), "
-            f"{r['ratio']:.2f}x the decompression floor, peak {r['peak_gib']:.2f} GiB"
+            f"{r['ratio']:.2f}x the decompression floor, peak {r['peak_gib']:.2f} GiB, cpu {r['cpu_s']:.1f} s"
         )
         fdns_rate = r["rate"]
     if args.only in (None, "parquet"):
@@ -246,7 +247,7 @@ def main() -> None:
         extra = f", {r['rate'] / fdns_rate:.2f}x the FDNS rate" if args.only is None else ""
         print(
             f"OpenINTEL parquet: ingest {r['ingest_s']:.1f} s ({r['rate'] / 1e6:.2f} M rec/s){extra}, "
-            f"peak {r['peak_gib']:.2f} GiB"
+            f"peak {r['peak_gib']:.2f} GiB, cpu {r['cpu_s']:.1f} s"
         )
 
 

@@ -162,3 +162,8 @@ def test_related_only_keeps_linked_names_their_targets_and_the_targets_addresses
     assert "unrelated.example" not in names and "xn--bcher-kva.example" not in names
     assert "other.cloudfront.net" not in names
     assert any("pass(es)" in m for m in result.messages)
+
+
+def test_string_compression_is_off_only_while_loading(ws: Workspace) -> None:
+    ingest(ws, "dns", [DNS / "fdns_sample.json.gz"])
+    assert ws.con.execute("select current_setting('disabled_compression_methods')").fetchall() == [("",)]

@@ -58,7 +58,21 @@ def load(
     """One pass of the file into raw_dns_records (focus: see load.FOCUS_SQL)."""
     params = [ctx.options.get("date"), fallback_date, str(ctx.path)]
     before = ctx.issues.rejected
-    loaded = write_bulk(ctx, SOURCE, params, focus=focus, count_rejects=count_rejects)
+    with Path(ctx.path).open("rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+    if gzipped:
+        # Stage the parsed rows first: DuckDB scans a .gz in one thread and would run the
+        # normalisation and the insert in that same thread; from the staged table both use every core
+        # (20 M records: 19 s instead of 26 s, measured with scripts/bench_dns_ingest.py).
+        ctx.con.execute(f"create or replace temp table dns_fdns_stage as {SOURCE}", params)
+        try:
+            loaded = write_bulk(
+                ctx, "select * from dns_fdns_stage", [], focus=focus, count_rejects=count_rejects
+            )
+        finally:
+            ctx.con.execute("drop table if exists dns_fdns_stage")
+    else:
+        loaded = write_bulk(ctx, SOURCE, params, focus=focus, count_rejects=count_rejects)
     malformed = [s for s in ctx.issues.samples if s[2].startswith("malformed")]
     if count_rejects and ctx.issues.rejected > before and malformed:
         _locate_malformed(ctx)
