@@ -11,9 +11,15 @@ already feeds normalisation and the insert on both cores.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from analyzer.dns.load import write_bulk
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
@@ -52,27 +58,39 @@ def audit_fields(ctx: LoadContext, first_line: str) -> None:
             ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", 1)
 
 
-def load(
-    ctx: LoadContext, fallback_date: dt.date, *, focus: str | None = None, count_rejects: bool = True
-) -> int:
-    """One pass of the file into raw_dns_records (focus: see load.FOCUS_SQL)."""
-    params = [ctx.options.get("date"), fallback_date, str(ctx.path)]
-    before = ctx.issues.rejected
+@contextmanager
+def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list[Any]]]:
+    """The relation to load from, as (SQL, parameters), for every pass over the file.
+
+    A .gz is parsed once into a temporary table: DuckDB scans a gzip file in one thread and would run
+    the normalisation and the insert in that same thread; from the staged table both use every core
+    (20 M records: 19 s instead of 26 s, scripts/bench_dns_ingest.py), and the extra passes of
+    --related-only read the table instead of inflating the file again.
+    """
+    params: list[Any] = [ctx.options.get("date"), fallback_date, str(ctx.path)]
     with Path(ctx.path).open("rb") as fh:
         gzipped = fh.read(2) == b"\x1f\x8b"
-    if gzipped:
-        # Stage the parsed rows first: DuckDB scans a .gz in one thread and would run the
-        # normalisation and the insert in that same thread; from the staged table both use every core
-        # (20 M records: 19 s instead of 26 s, measured with scripts/bench_dns_ingest.py).
-        ctx.con.execute(f"create or replace temp table dns_fdns_stage as {SOURCE}", params)
-        try:
-            loaded = write_bulk(
-                ctx, "select * from dns_fdns_stage", [], focus=focus, count_rejects=count_rejects
-            )
-        finally:
+    if not gzipped:  # plain JSON lines are parsed in parallel straight from the file
+        yield SOURCE, params
+        return
+    ctx.con.execute(f"create or replace temp table dns_fdns_stage as {SOURCE}", params)
+    try:
+        yield "select * from dns_fdns_stage", []
+    finally:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it; rollback drops it
             ctx.con.execute("drop table if exists dns_fdns_stage")
-    else:
-        loaded = write_bulk(ctx, SOURCE, params, focus=focus, count_rejects=count_rejects)
+
+
+def load(
+    ctx: LoadContext,
+    source: tuple[str, list[Any]],
+    *,
+    focus: str | None = None,
+    count_rejects: bool = True,
+) -> int:
+    """One pass over the staged file into raw_dns_records (focus: see load.FOCUS_SQL)."""
+    before = ctx.issues.rejected
+    loaded = write_bulk(ctx, source[0], source[1], focus=focus, count_rejects=count_rejects)
     malformed = [s for s in ctx.issues.samples if s[2].startswith("malformed")]
     if count_rejects and ctx.issues.rejected > before and malformed:
         _locate_malformed(ctx)

@@ -192,10 +192,12 @@ def ingest(ctx: LoadContext) -> int:
     if fmt == "fdns":
         with open_text(path) as fh:
             fdns.audit_fields(ctx, fh.readline())
-        fallback = mtime_date(path)
-        loaded = _bulk(
-            ctx, lambda: _passes(ctx, lambda f, c: fdns.load(ctx, fallback, focus=f, count_rejects=c))
-        )
+
+        def fdns_passes() -> int:
+            with fdns.staged(ctx, mtime_date(path)) as source:
+                return _passes(ctx, lambda f, c: fdns.load(ctx, source, focus=f, count_rejects=c))
+
+        loaded = _bulk(ctx, fdns_passes)
         if date is None:
             _date_by_last_day(ctx)
         return loaded
