@@ -9,6 +9,7 @@ reach the `dns_idna` Python UDF, which DuckDB calls on those rows alone (CASE ev
 from __future__ import annotations
 
 import duckdb
+import duckdb.func
 import idna
 import pyarrow as pa
 
@@ -67,8 +68,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             _to_idna,
             [duckdb.sqltype("VARCHAR")],
             duckdb.sqltype("VARCHAR"),
-            type="arrow",
-            null_handling="special",
+            type=duckdb.func.ARROW,
+            null_handling=duckdb.func.SPECIAL,
             side_effects=False,
         )
     con.execute(_MACROS)
