@@ -8,10 +8,18 @@ from typing import Any
 
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
-from analyzer.ingest.base import LoadResult, Parser, load_file
 from analyzer.network import ranges as net_ranges
 from analyzer.network import routing as net_routing
+from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
 from analyzer.workspace import Workspace
+
+
+def _dns(ctx: LoadContext) -> int:
+    # Imported on use: analyzer.dns itself imports analyzer.ingest.base (a cycle at import time).
+    from analyzer.dns.ingest import ingest as dns_ingest
+
+    return dns_ingest(ctx)
+
 
 # kind -> parser; each parser detects the format within its kind.
 KINDS: dict[str, Parser] = {
@@ -21,6 +29,7 @@ KINDS: dict[str, Parser] = {
     "pfx2as": net_routing.ingest_pfx2as,
     "ip2asn": net_routing.ingest_ip2asn,
     "as2org": net_routing.ingest_as2org,
+    "dns": _dns,
 }
 
 
@@ -36,4 +45,9 @@ def ingest(
     parser = KINDS.get(kind)
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
+    if kind == "dns":  # a directory or glob of OpenINTEL files: one dataset per file; --source is the label
+        from analyzer.dns.ingest import expand_paths
+
+        paths = expand_paths(paths)
+        options = {**(options or {}), "label": (options or {}).get("label") or (options or {}).get("source")}
     return [load_file(ws, kind, Path(p), parser, options=options, force=force) for p in paths]

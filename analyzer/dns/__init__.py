@@ -1,0 +1,6 @@
+"""DNS snapshots: ingest (OpenINTEL Parquet, Rapid7 FDNS, zone files, CSV), normalisation, lookup.
+
+The bulk formats are parsed by DuckDB (read_ndjson / read_parquet) straight into `raw_dns_records`;
+names are normalised in SQL (`normalize.py`), with Python only for the rare non-ASCII name.
+CNAME chains and name -> address resolution are views in `sql/23_*`..`26_*`.
+"""

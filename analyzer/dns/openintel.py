@@ -1,0 +1,114 @@
+"""OpenINTEL forward-DNS Parquet (`*.gz.parquet`): one row per resource record, sparse columns.
+
+Schema (openintel.nl/background/dictionary): `query_name, query_type, response_name, response_type,
+response_ttl, timestamp` (epoch ms) and one value column per record type (`ip4_address, ip6_address,
+cname_name, mx_address` + `mx_preference`, `ns_address, txt_text, soa_mname, soa_rname, ...`), the
+others null. A CNAME chain is one row per hop, each with its own `response_name`, so the owner of a
+record is `response_name`, not `query_name`. Rows without an answer (NXDOMAIN, timeouts: status_code
+other than 0, response_type null) are skipped and counted in a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow.parquet as pq
+
+from analyzer.dns.load import write_bulk
+from analyzer.errors import SourceError
+from analyzer.ingest.base import LoadContext
+
+REQUIRED = (
+    "response_name",
+    "response_type",
+    "timestamp",
+    "ip4_address",
+    "ip6_address",
+    "cname_name",
+    "mx_address",
+    "ns_address",
+)
+# response_type -> the SQL giving its value from the columns of that type (used when present).
+VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "A": ("ip4_address",),
+    "AAAA": ("ip6_address",),
+    "CNAME": ("cname_name",),
+    "DNAME": ("dname_name",),
+    "MX": ("mx_address",),
+    "NS": ("ns_address",),
+    "PTR": ("ptr_name",),
+    "TXT": ("txt_text",),
+    "SPF": ("spf_text",),
+    "SOA": ("soa_mname", "soa_rname", "soa_serial", "soa_refresh", "soa_retry", "soa_expire", "soa_minimum"),
+    "CAA": ("caa_flags", "caa_tag", "caa_value"),
+    "DS": ("ds_key_tag", "ds_algorithm", "ds_digest_type", "ds_digest"),
+}
+
+
+def columns(ctx: LoadContext) -> set[str]:
+    """The file's column names; a missing required one stops the file with its name."""
+    try:
+        names = set(pq.read_schema(ctx.path).names)
+    except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for a damaged file
+        raise SourceError(ctx.path, f"not a readable Parquet file: {exc}") from exc
+    for col in REQUIRED:
+        if col not in names:
+            raise SourceError(
+                ctx.path,
+                f"missing required column {col!r}; expected the OpenINTEL schema "
+                f"({', '.join(REQUIRED)}, ...)",
+            )
+    return names
+
+
+def _value_sql(names: set[str]) -> str:
+    branches = []
+    for rtype, cols in VALUE_COLUMNS.items():
+        present = [c for c in cols if c in names]
+        if present:
+            # quote_ident is not needed: the names come from the fixed table above
+            parts = " || ' ' || ".join(f"coalesce({c}::varchar, '')" for c in present)
+            branches.append(f"when '{rtype}' then rtrim({parts})")
+    return f"case upper(response_type) {' '.join(branches)} else '' end"
+
+
+def snapshot_date(ctx: LoadContext) -> dt.date | None:
+    row = ctx.con.execute(
+        "select max(timestamp) from read_parquet(?) where response_type is not null", [str(ctx.path)]
+    ).fetchone()
+    if not row or row[0] is None:
+        return None
+    return dt.datetime.fromtimestamp(int(row[0]) / 1000, tz=dt.UTC).date()
+
+
+def load(
+    ctx: LoadContext,
+    observed_on: dt.date,
+    names: set[str],
+    *,
+    focus: str | None = None,
+    count_rejects: bool = True,
+) -> int:
+    owner = "coalesce(response_name, query_name)" if "query_name" in names else "response_name"
+    pref = "mx_preference" if "mx_preference" in names else "null"
+    ttl = "response_ttl" if "response_ttl" in names else "null"
+    source = f"""
+        select
+            ?::date as observed_on,
+            {owner} as name,
+            response_type as rtype,
+            {_value_sql(names)} as value,
+            try_cast({pref} as integer) as preference,
+            try_cast({ttl} as integer) as ttl
+        from read_parquet(?)
+        where response_type is not null
+    """  # noqa: S608 - column names come from the fixed tables above
+    return write_bulk(ctx, source, [observed_on, str(ctx.path)], focus=focus, count_rejects=count_rejects)
+
+
+def count_unanswered(ctx: LoadContext) -> None:
+    row = ctx.con.execute(
+        "select count(*) from read_parquet(?) where response_type is null", [str(ctx.path)]
+    ).fetchone()
+    if row and row[0]:
+        ctx.issues.warn(None, f"{row[0]:,} rows without an answer record (NXDOMAIN, timeout) skipped")
