@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from analyzer.ct import ingest as ct_ingest
+from analyzer.ct.match import refresh_if_stale as ct_refresh_if_stale
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
 from analyzer.ingest.base import LoadResult, Parser, load_file
@@ -15,7 +17,11 @@ from analyzer.workspace import Workspace
 KINDS: dict[str, Parser] = {
     "csl": csl.ingest,
     "watchlist": watchlist.ingest,
+    "ct": ct_ingest.ingest,
 }
+
+# Derived tables to bring up to date after files were loaded (each checks whether it is stale).
+AFTER_INGEST: list[Callable[[Workspace], object]] = [ct_refresh_if_stale]
 
 
 def ingest(
@@ -30,4 +36,12 @@ def ingest(
     parser = KINDS.get(kind)
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
-    return [load_file(ws, kind, Path(p), parser, options=options, force=force) for p in paths]
+    results: list[LoadResult] = []
+    try:
+        for p in paths:
+            results.append(load_file(ws, kind, Path(p), parser, options=options, force=force))
+    finally:
+        if results:
+            for hook in AFTER_INGEST:
+                hook(ws)
+    return results

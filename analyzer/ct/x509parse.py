@@ -1,0 +1,194 @@
+"""Certificates into flat records: X.509 DER/PEM and RFC 6962 log entries (MerkleTreeLeaf).
+
+`cryptography` parses the DER; a precertificate's TBSCertificate from a log leaf is wrapped in a
+Certificate SEQUENCE with an empty signature so the same parser reads it (nothing here verifies
+signatures: CT logs already did, and we only describe what was logged).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import struct
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+# RFC 6962 §3.4: MerkleTreeLeaf.version v1 = 0, leaf_type timestamped_entry = 0; LogEntryType.
+X509_ENTRY = 0
+PRECERT_ENTRY = 1
+# sha256WithRSAEncryption AlgorithmIdentifier and an empty BIT STRING: the placeholder signature.
+_SIG_ALG = bytes.fromhex("300d06092a864886f70d01010b0500")
+_EMPTY_SIG = b"\x03\x01\x00"
+
+
+class CertError(ValueError):
+    """A log entry or certificate that cannot be read; the message says what is wrong."""
+
+
+@dataclass
+class CertRecord:
+    """The fields of one certificate (or precertificate) that the analyzer keeps."""
+
+    serial: str
+    issuer_dn: str
+    issuer_o: str | None
+    issuer_cn: str | None
+    subject_dn: str
+    subject_o: str | None
+    subject_cn: str | None
+    subject_c: str | None
+    names: list[str] = field(default_factory=list)  # SAN dNSNames then subject CN, as written
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    is_precert: bool = False
+    fingerprint_sha256: str | None = None
+    entry_time: dt.datetime | None = None
+    has_san: bool = False
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def wrap_tbs(tbs: bytes) -> bytes:
+    """A parseable Certificate around a bare TBSCertificate (placeholder signature)."""
+    body = tbs + _SIG_ALG + _EMPTY_SIG
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    values = name.get_attributes_for_oid(oid)
+    if not values:
+        return None
+    value = values[0].value
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text.strip() or None
+
+
+def _dn(name: x509.Name) -> str:
+    try:
+        return name.rfc4514_string()
+    except ValueError:  # an attribute that cannot be rendered: keep what can be
+        return ", ".join(str(a.value) for a in name)
+
+
+def record_from_cert(cert: x509.Certificate, *, der: bytes | None, is_precert: bool) -> CertRecord:
+    """Read the fields we keep; `der` (the exact bytes) gives the SHA-256 fingerprint."""
+    try:
+        issuer, subject = cert.issuer, cert.subject
+    except ValueError as exc:
+        raise CertError(f"unreadable issuer or subject: {exc}") from exc
+    names: list[str] = []
+    has_san = False
+    try:
+        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        names.extend(san.get_values_for_type(x509.DNSName))
+        has_san = True
+    except x509.ExtensionNotFound:
+        pass
+    except ValueError as exc:
+        raise CertError(f"unreadable extensions: {exc}") from exc
+    subject_cn = _attr(subject, NameOID.COMMON_NAME)
+    if subject_cn and subject_cn not in names:
+        names.append(subject_cn)
+    try:
+        serial = format(cert.serial_number, "x")
+        not_before = cert.not_valid_before_utc.replace(tzinfo=None)
+        not_after = cert.not_valid_after_utc.replace(tzinfo=None)
+    except ValueError as exc:
+        raise CertError(f"unreadable serial or validity: {exc}") from exc
+    return CertRecord(
+        serial=serial,
+        issuer_dn=_dn(issuer),
+        issuer_o=_attr(issuer, NameOID.ORGANIZATION_NAME),
+        issuer_cn=_attr(issuer, NameOID.COMMON_NAME),
+        subject_dn=_dn(subject),
+        subject_o=_attr(subject, NameOID.ORGANIZATION_NAME),
+        subject_cn=subject_cn,
+        subject_c=_attr(subject, NameOID.COUNTRY_NAME),
+        names=names,
+        not_before=not_before,
+        not_after=not_after,
+        is_precert=is_precert,
+        fingerprint_sha256=hashlib.sha256(der).hexdigest() if der is not None else None,
+        has_san=has_san,
+    )
+
+
+def parse_der(der: bytes, *, is_precert: bool | None = None) -> CertRecord:
+    """One DER certificate; a precertificate is recognised by its poison extension."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise CertError(f"not a DER certificate ({len(der)} bytes): {exc}") from exc
+    if is_precert is None:
+        try:
+            cert.extensions.get_extension_for_oid(ExtensionOID.PRECERT_POISON)
+            is_precert = True
+        except x509.ExtensionNotFound:
+            is_precert = False
+        except ValueError as exc:
+            raise CertError(f"unreadable extensions: {exc}") from exc
+    return record_from_cert(cert, der=der, is_precert=is_precert)
+
+
+def _b64(text: object, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise CertError(f"{what} is missing or not a string")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise CertError(f"{what} is not valid base64: {exc}") from exc
+
+
+def _u24(buf: bytes, pos: int, what: str) -> tuple[bytes, int]:
+    if pos + 3 > len(buf):
+        raise CertError(f"{what}: truncated length at byte {pos}")
+    n = int.from_bytes(buf[pos : pos + 3], "big")
+    end = pos + 3 + n
+    if end > len(buf):
+        raise CertError(f"{what}: says {n} bytes, only {len(buf) - pos - 3} present")
+    return buf[pos + 3 : end], end
+
+
+def parse_log_entry(leaf_input: object, extra_data: object) -> CertRecord:
+    """One `get-entries` entry: MerkleTreeLeaf (RFC 6962 §3.4) plus extra_data (§4.6).
+
+    For a precertificate the TBSCertificate in the leaf is the logged form (poison removed, issuer
+    already the final CA), so its issuer and serial equal those of the final certificate; the
+    fingerprint is that of the precertificate in extra_data when it is present.
+    """
+    leaf = _b64(leaf_input, "leaf_input")
+    if len(leaf) < 12:
+        raise CertError(f"leaf_input is {len(leaf)} bytes, shorter than a MerkleTreeLeaf header")
+    version, leaf_type, timestamp_ms, entry_type = struct.unpack(">BBQH", leaf[:12])
+    if version != 0 or leaf_type != 0:
+        raise CertError(f"unknown MerkleTreeLeaf version {version} / leaf type {leaf_type}")
+    entry_time = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=timestamp_ms)
+    if entry_type == X509_ENTRY:
+        der, _ = _u24(leaf, 12, "leaf_input x509_entry")
+        record = parse_der(der, is_precert=False)
+    elif entry_type == PRECERT_ENTRY:
+        if len(leaf) < 44:
+            raise CertError("leaf_input precert_entry: truncated issuer_key_hash")
+        tbs, _ = _u24(leaf, 44, "leaf_input precert_entry")
+        try:
+            cert = x509.load_der_x509_certificate(wrap_tbs(tbs))
+        except ValueError as exc:
+            raise CertError(f"precertificate TBSCertificate is not valid DER: {exc}") from exc
+        precert_der = None
+        if extra_data:
+            extra = _b64(extra_data, "extra_data")
+            precert_der, _ = _u24(extra, 0, "extra_data pre_certificate")
+        record = record_from_cert(cert, der=precert_der, is_precert=True)
+    else:
+        raise CertError(f"unknown LogEntryType {entry_type}")
+    record.entry_time = entry_time
+    return record
