@@ -340,9 +340,7 @@ def _stage_get_entries(ctx: LoadContext) -> None:
     _flush(ctx, rows)
 
 
-_PEM_BLOCK = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
-)
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 
 
 def _stage_pem(ctx: LoadContext) -> None:
@@ -384,14 +382,14 @@ def _stage_der(ctx: LoadContext) -> None:
 
 
 # -- shared finish -----------------------------------------------------------------------------
-_FINISH = f"""
+_FINISH = """
     insert into raw_certificates by name
     with staged as (
         select
             *,
             list_distinct(list_filter(
                 list_transform(raw_names, lambda x: lower(trim(x))),
-                lambda x: regexp_full_match(x, '{NAME_PATTERN}') and length(x) <= 253
+                lambda x: regexp_full_match(x, $pattern) and length(x) <= 253
             )) as names
         from _ct_stage
     ),
@@ -405,7 +403,7 @@ _FINISH = f"""
     ),
     final as (
         select
-            ? as dataset_id,
+            $dataset_id as dataset_id,
             coalesce(s.line, s.k) as line,
             s.source_format,
             s.crtsh_id,
@@ -436,7 +434,7 @@ def _report_bad_names(ctx: LoadContext) -> None:
     """Names that are not DNS names (spaces, HTML, IP addresses) are dropped and reported; e-mail
     addresses (crt.sh lists rfc822Name SANs among the names) are dropped and counted once."""
     rows = ctx.con.execute(
-        f"""
+        """
         with bad as (
             select
                 k,
@@ -444,14 +442,15 @@ def _report_bad_names(ctx: LoadContext) -> None:
                 line,
                 unnest(list_filter(
                     list_transform(raw_names, lambda x: trim(x)),
-                    lambda x: x <> '' and not regexp_full_match(lower(x), '{NAME_PATTERN}')
+                    lambda x: x <> '' and not regexp_full_match(lower(x), $pattern)
                 )) as name
             from _ct_stage
         )
         select k, crtsh_id, line, name, contains(name, '@') as is_email
         from bad
         order by k
-        """  # noqa: S608 - fixed pattern
+        """,
+        {"pattern": NAME_PATTERN},
     ).fetchall()
     emails = 0
     for k, cid, line, name, is_email in rows:
@@ -481,16 +480,17 @@ def ingest(ctx: LoadContext) -> int:
         _report_bad_names(ctx)
         lookups.fill_name_domains(
             ctx.con,
-            f"select unnest(list_filter(list_transform(raw_names, lambda x: lower(trim(x))), "
-            f"lambda x: regexp_full_match(x, '{NAME_PATTERN}'))) as name from _ct_stage",
+            "select unnest(list_filter(list_transform(raw_names, lambda x: lower(trim(x))), "
+            "lambda x: regexp_full_match(x, $pattern))) as name from _ct_stage",
+            {"pattern": NAME_PATTERN},
         )
         lookups.fill_org_names(ctx.con, "select subject_o from _ct_stage")
-        ctx.con.execute(_FINISH, [ctx.dataset_id])
+        ctx.con.execute(_FINISH, {"pattern": NAME_PATTERN, "dataset_id": ctx.dataset_id})
         row = ctx.con.execute(
             "select count(*), max(coalesce(entry_time, not_before))::date from raw_certificates "
             "where dataset_id = ?",
             [ctx.dataset_id],
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         ctx.con.execute("drop table if exists _ct_stage")
     assert row is not None

@@ -30,11 +30,14 @@ def registrable_many(names: list[str]) -> list[str | None]:
     return out
 
 
-def fill_name_domains(con: duckdb.DuckDBPyConnection, source_sql: str) -> int:
+def fill_name_domains(
+    con: duckdb.DuckDBPyConnection, source_sql: str, params: dict[str, object] | None = None
+) -> int:
     """Add the names `source_sql` yields (one varchar column `name`) that are not cached yet."""
     names = con.execute(
         f"select distinct s.name from ({source_sql}) as s "  # noqa: S608 - fixed SQL from this package
-        "anti join ct_name_domains as c on c.name = s.name where s.name is not null"
+        "anti join ct_name_domains as c on c.name = s.name where s.name is not null",
+        params or {},
     ).fetchall()
     if not names:
         return 0
@@ -68,7 +71,9 @@ def fill_org_names(con: duckdb.DuckDBPyConnection, source_sql: str) -> int:
     )
     con.register("_ct_new_orgs", table)
     try:
-        con.execute("insert into ct_org_names select subject_o, normalized, match_key, blocks from _ct_new_orgs")
+        con.execute(
+            "insert into ct_org_names select subject_o, normalized, match_key, blocks from _ct_new_orgs"
+        )
     finally:
         con.unregister("_ct_new_orgs")
     return len(values)

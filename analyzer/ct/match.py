@@ -28,8 +28,8 @@ _THRESHOLD_KEY = "ct_match_threshold"
 
 
 def _meta(ws: Workspace, key: str) -> str | None:
-    row = ws.con.execute("select value from analyzer_meta where key = ?", [key]).fetchone()
-    return row[0] if row else None
+    rows = ws.con.execute("select value from analyzer_meta where key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def resolve_threshold(ws: Workspace, threshold: float | None = None) -> float:
@@ -54,8 +54,8 @@ def _state(ws: Workspace, threshold: float) -> str:
     row = ws.con.execute(
         "select string_agg(dataset_id::varchar || status, ',' order by dataset_id) from datasets "
         "where kind in ('csl', 'watchlist', 'ct')"
-    ).fetchone()
-    text = f"{threshold}|{row[0] if row else ''}"
+    ).fetchall()
+    text = f"{threshold}|{row[0][0] if row else ''}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -75,7 +75,7 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
         lookups.fill_org_names(con, "select distinct subject_o from raw_certificates")
         lookups.fill_name_domains(con, "select domain as name from entity_known_domains")
         con.execute("delete from ct_entity_matches")
-        has_orgs = con.execute("select count(*) from ct_org_names").fetchone()
+        has_orgs = con.execute("select count(*) from ct_org_names").fetchall()[0]
         matches: list[tuple[str, str, str, str, str, float]] = []
         if names and has_orgs and has_orgs[0]:
             keys = [match_key(n[1]) for n in names]
