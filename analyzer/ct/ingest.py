@@ -222,8 +222,8 @@ def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
                 null::varchar as fingerprint_sha256,
                 nullif(ltrim(lower(replace(trim({cols["serial_number"]}), ':', '')), '0'), '') as serial,
                 {cols["issuer_name"]} as issuer_dn,
-                {_dn_sql("O").replace("issuer_name", cols["issuer_name"])} as issuer_o,
-                {_dn_sql("CN").replace("issuer_name", cols["issuer_name"])} as issuer_cn,
+                null::varchar as issuer_o,  -- parsed once per distinct issuer_dn, in _FINISH
+                null::varchar as issuer_cn,
                 null::varchar as subject_dn,
                 null::varchar as subject_o,
                 {cols["common_name"]} as subject_cn,
@@ -382,24 +382,50 @@ def _stage_der(ctx: LoadContext) -> None:
 
 
 # -- shared finish -----------------------------------------------------------------------------
-_FINISH = """
-    insert into raw_certificates by name
-    with staged as (
+# Names in long form (one row per raw name), so validation, PSL lookup and re-aggregation are plain
+# vectorised column operations rather than list lambdas.
+_NAMES_LONG = """
+    create or replace temp table _ct_names as
+    with raw as (
         select
-            *,
-            list_distinct(list_filter(
-                list_transform(raw_names, lambda x: lower(trim(x))),
-                lambda x: regexp_full_match(x, $pattern) and length(x) <= 253
-            )) as names
+            k,
+            crtsh_id,
+            line,
+            trim(unnest(raw_names)) as raw
         from _ct_stage
     ),
-    name_domains as (
+    final as (
         select
-            s.k,
-            list(distinct d.domain) filter (where d.domain is not null) as domains
-        from (select k, unnest(names) as name from staged) as s
-        inner join ct_name_domains as d using (name)
-        group by s.k
+            k,
+            crtsh_id,
+            line,
+            raw,
+            lower(raw) as name,
+            regexp_full_match(lower(raw), $pattern) as ok
+        from raw
+        where raw is not null and raw <> ''
+    )
+    select * from final
+"""
+
+_FINISH = f"""
+    insert into raw_certificates by name
+    with issuers as (
+        select
+            issuer_dn,
+            {_dn_sql("O").replace("issuer_name", "issuer_dn")} as issuer_o,
+            {_dn_sql("CN").replace("issuer_name", "issuer_dn")} as issuer_cn
+        from (select distinct issuer_dn from _ct_stage where issuer_o is null and issuer_cn is null)
+    ),
+    per_cert as (
+        select
+            n.k,
+            list_distinct(list(n.name)) as names,
+            list_distinct(list(d.domain)) as domains  -- list_distinct drops nulls
+        from _ct_names as n
+        left join ct_name_domains as d using (name)
+        where n.ok
+        group by n.k
     ),
     final as (
         select
@@ -411,20 +437,24 @@ _FINISH = """
             s.fingerprint_sha256,
             s.serial,
             s.issuer_dn,
-            s.issuer_o,
-            s.issuer_cn,
+            coalesce(s.issuer_o, i.issuer_o) as issuer_o,
+            coalesce(s.issuer_cn, i.issuer_cn) as issuer_cn,
             s.subject_dn,
             s.subject_o,
             s.subject_cn,
             s.subject_c,
-            s.names,
-            coalesce(d.domains, []) as domains,
+            coalesce(p.names, []) as names,
+            coalesce(p.domains, []) as domains,
             s.not_before,
             s.not_after,
             s.is_precert,
             s.entry_time
-        from staged as s
-        left join name_domains as d using (k)
+        from _ct_stage as s
+        left join per_cert as p using (k)
+        left join issuers as i
+            on i.issuer_dn = s.issuer_dn
+            and s.issuer_o is null
+            and s.issuer_cn is null
     )
     select * from final
 """
@@ -435,22 +465,11 @@ def _report_bad_names(ctx: LoadContext) -> None:
     addresses (crt.sh lists rfc822Name SANs among the names) are dropped and counted once."""
     rows = ctx.con.execute(
         """
-        with bad as (
-            select
-                k,
-                crtsh_id,
-                line,
-                unnest(list_filter(
-                    list_transform(raw_names, lambda x: trim(x)),
-                    lambda x: x <> '' and not regexp_full_match(lower(x), $pattern)
-                )) as name
-            from _ct_stage
-        )
-        select k, crtsh_id, line, name, contains(name, '@') as is_email
-        from bad
+        select k, crtsh_id, line, raw, contains(raw, '@') as is_email
+        from _ct_names
+        where not ok
         order by k
-        """,
-        {"pattern": NAME_PATTERN},
+        """
     ).fetchall()
     emails = 0
     for k, cid, line, name, is_email in rows:
@@ -477,15 +496,11 @@ def ingest(ctx: LoadContext) -> int:
             _stage_pem(ctx)
         else:
             _stage_der(ctx)
+        ctx.con.execute(_NAMES_LONG, {"pattern": NAME_PATTERN})
         _report_bad_names(ctx)
-        lookups.fill_name_domains(
-            ctx.con,
-            "select unnest(list_filter(list_transform(raw_names, lambda x: lower(trim(x))), "
-            "lambda x: regexp_full_match(x, $pattern))) as name from _ct_stage",
-            {"pattern": NAME_PATTERN},
-        )
+        lookups.fill_name_domains(ctx.con, "select name from _ct_names where ok")
         lookups.fill_org_names(ctx.con, "select subject_o from _ct_stage")
-        ctx.con.execute(_FINISH, {"pattern": NAME_PATTERN, "dataset_id": ctx.dataset_id})
+        ctx.con.execute(_FINISH, {"dataset_id": ctx.dataset_id})
         row = ctx.con.execute(
             "select count(*), max(coalesce(entry_time, not_before))::date from raw_certificates "
             "where dataset_id = ?",
@@ -493,7 +508,7 @@ def ingest(ctx: LoadContext) -> int:
         ).fetchall()[0]
     finally:
         ctx.con.execute("drop table if exists _ct_stage")
-    assert row is not None
+        ctx.con.execute("drop table if exists _ct_names")
     if row[1] is not None:
         ctx.snapshot_date = row[1]
     return int(row[0])

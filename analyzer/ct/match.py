@@ -134,8 +134,8 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
                 "insert into ct_entity_matches values (?, ?, ?, ?, ?, ?, ?)",
                 [(*m, threshold) for m in matches],
             )
-        for key, value in ((_STATE_KEY, _state(ws, threshold)), (_THRESHOLD_KEY, str(threshold))):
-            con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, value])
+        for key, text in ((_STATE_KEY, _state(ws, threshold)), (_THRESHOLD_KEY, str(threshold))):
+            con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, text])
     return len(matches)
 
 

@@ -63,39 +63,68 @@ def wrap_tbs(tbs: bytes) -> bytes:
     return b"\x30" + _der_length(len(body)) + body
 
 
-def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
-    values = name.get_attributes_for_oid(oid)
-    if not values:
-        return None
-    value = values[0].value
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return text.strip() or None
+_SHORT = {
+    NameOID.COMMON_NAME: "CN",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.STATE_OR_PROVINCE_NAME: "ST",
+    NameOID.LOCALITY_NAME: "L",
+}
+NameFields = tuple[str, str | None, str | None, str | None]
 
 
-def _dn(name: x509.Name) -> str:
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def name_fields(name: x509.Name) -> NameFields:
+    """(DN as "CN=..,O=..,C=..", first O, first CN, first C) in one pass over the attributes."""
+    parts: list[str] = []
+    found: dict[str, str] = {}
     try:
-        return name.rfc4514_string()
-    except ValueError:  # an attribute that cannot be rendered: keep what can be
-        return ", ".join(str(a.value) for a in name)
+        for attr in name:
+            key = _SHORT.get(attr.oid, attr.oid.dotted_string)
+            text = _text(attr.value).strip()
+            parts.append(f"{key}={text}")
+            if key in ("O", "CN", "C") and key not in found and text:
+                found[key] = text
+    except ValueError as exc:
+        raise CertError(f"unreadable name: {exc}") from exc
+    return ",".join(reversed(parts)), found.get("O"), found.get("CN"), found.get("C")
+
+
+# Issuers repeat across a log: their fields are read once per distinct encoded name.
+_ISSUERS: dict[bytes, NameFields] = {}
+
+
+def _issuer_fields(name: x509.Name) -> NameFields:
+    key = name.public_bytes()
+    fields = _ISSUERS.get(key)
+    if fields is None:
+        if len(_ISSUERS) > 10_000:
+            _ISSUERS.clear()
+        fields = _ISSUERS[key] = name_fields(name)
+    return fields
 
 
 def record_from_cert(cert: x509.Certificate, *, der: bytes | None, is_precert: bool) -> CertRecord:
     """Read the fields we keep; `der` (the exact bytes) gives the SHA-256 fingerprint."""
     try:
-        issuer, subject = cert.issuer, cert.subject
+        issuer_dn, issuer_o, issuer_cn, _ = _issuer_fields(cert.issuer)
+        subject_dn, subject_o, subject_cn, subject_c = name_fields(cert.subject)
     except ValueError as exc:
         raise CertError(f"unreadable issuer or subject: {exc}") from exc
     names: list[str] = []
     has_san = False
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names.extend(san.get_values_for_type(x509.DNSName))
         has_san = True
     except x509.ExtensionNotFound:
         pass
     except ValueError as exc:
         raise CertError(f"unreadable extensions: {exc}") from exc
-    subject_cn = _attr(subject, NameOID.COMMON_NAME)
     if subject_cn and subject_cn not in names:
         names.append(subject_cn)
     try:
@@ -106,13 +135,13 @@ def record_from_cert(cert: x509.Certificate, *, der: bytes | None, is_precert: b
         raise CertError(f"unreadable serial or validity: {exc}") from exc
     return CertRecord(
         serial=serial,
-        issuer_dn=_dn(issuer),
-        issuer_o=_attr(issuer, NameOID.ORGANIZATION_NAME),
-        issuer_cn=_attr(issuer, NameOID.COMMON_NAME),
-        subject_dn=_dn(subject),
-        subject_o=_attr(subject, NameOID.ORGANIZATION_NAME),
+        issuer_dn=issuer_dn,
+        issuer_o=issuer_o,
+        issuer_cn=issuer_cn,
+        subject_dn=subject_dn,
+        subject_o=subject_o,
         subject_cn=subject_cn,
-        subject_c=_attr(subject, NameOID.COUNTRY_NAME),
+        subject_c=subject_c,
         names=names,
         not_before=not_before,
         not_after=not_after,
