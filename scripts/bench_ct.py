@@ -52,7 +52,9 @@ def make_crtsh(path: Path, n: int) -> None:
     rows = []
     for i in range(n):
         c = i // 2
-        domain = f"h{c % 50_000}.example{rng.randrange(20_000)}.co.uk" if i % 2 == 0 else rows[-1]["common_name"]
+        domain = (
+            f"h{c % 50_000}.example{rng.randrange(20_000)}.co.uk" if i % 2 == 0 else rows[-1]["common_name"]
+        )
         rows.append(
             {
                 "issuer_ca_id": 183267,

@@ -136,3 +136,45 @@ def test_a_file_of_another_kind_is_refused(ws: Workspace, tmp_path: Path) -> Non
     path.write_text('{"prefixes": []}', encoding="utf-8")
     with pytest.raises(SourceError, match="not a certificate file"):
         ingest(ws, "ct", [path])
+
+
+def test_names_are_read_from_the_der_like_cryptography_reads_them() -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    from analyzer.ct.synth import _key
+    from analyzer.ct.x509parse import parse_der
+
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "浙江省"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "杭州海康威视数字技术股份有限公司"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "IT"),
+            x509.NameAttribute(NameOID.EMAIL_ADDRESS, "admin@hikvision.com"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "*.hikvision.com"),
+        ]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(_key().public_key())
+        .serial_number(0xABCDEF)
+        .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        .sign(_key(), hashes.SHA256())
+    )
+    record = parse_der(cert.public_bytes(Encoding.DER))
+    assert record.subject_dn == cert.subject.rfc4514_string()
+    assert (record.subject_o, record.subject_cn, record.subject_c) == (
+        "杭州海康威视数字技术股份有限公司",
+        "*.hikvision.com",
+        "CN",
+    )
+    assert (record.issuer_o, record.serial, record.is_precert) == (record.subject_o, "abcdef", False)
+    assert not record.has_san and record.names == ["*.hikvision.com"]

@@ -228,9 +228,17 @@ def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
                 null::varchar as subject_o,
                 {cols["common_name"]} as subject_cn,
                 null::varchar as subject_c,
-                string_split(
-                    replace(coalesce({cols["name_value"]}, ''), chr(13), ''), chr(10)
-                ) || [{cols["common_name"]}] as raw_names,
+                -- name_value usually lists the common name already; add it only when it does not
+                case
+                    when {cols["common_name"]} is null
+                        or strpos(
+                            chr(10) || {cols["name_value"]} || chr(10),
+                            chr(10) || {cols["common_name"]} || chr(10)
+                        ) > 0
+                        then string_split(replace(coalesce({cols["name_value"]}, ''), chr(13), ''), chr(10))
+                    else string_split(replace(coalesce({cols["name_value"]}, ''), chr(13), ''), chr(10))
+                        || [{cols["common_name"]}]
+                end as raw_names,
                 try_cast({cols["not_before"]} as timestamp) as not_before,
                 try_cast({cols["not_after"]} as timestamp) as not_after,
                 null::boolean as is_precert,
@@ -408,7 +416,7 @@ _NAMES_LONG = """
     select * from final
 """
 
-_FINISH = f"""
+_FINISH = f"""  # noqa: S608 - fixed SQL fragments of this module, values are parameters
     insert into raw_certificates by name
     with issuers as (
         select

@@ -5,6 +5,7 @@ of names never pass through Python; organisation names are few and are normalise
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import duckdb
@@ -33,10 +34,8 @@ def psl_rules(text: str) -> list[tuple[str, str]]:
         line = line.lower()
         rules.add((line, kind))
         if not line.isascii():
-            try:
+            with contextlib.suppress(idna.IDNAError):
                 rules.add((idna.encode(line, uts46=True).decode("ascii"), kind))
-            except idna.IDNAError:
-                pass
     return sorted(rules)
 
 
@@ -93,7 +92,7 @@ _PUBLIC_LEN = """
         group by s.key
     )"""
 
-_REGISTRABLE = f"""
+_REGISTRABLE = f"""  # noqa: S608 - fixed SQL fragments of this module
     insert into ct_name_domains
     with new_names as (
         select distinct s.name
@@ -183,7 +182,9 @@ def fill_org_names(con: duckdb.DuckDBPyConnection, source_sql: str) -> int:
     )
     con.register("_ct_new_orgs", table)
     try:
-        con.execute("insert into ct_org_names select subject_o, normalized, match_key, blocks from _ct_new_orgs")
+        con.execute(
+            "insert into ct_org_names select subject_o, normalized, match_key, blocks from _ct_new_orgs"
+        )
     finally:
         con.unregister("_ct_new_orgs")
     return len(values)

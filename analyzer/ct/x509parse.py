@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import ExtensionOID
 
 # RFC 6962 §3.4: MerkleTreeLeaf.version v1 = 0, leaf_type timestamped_entry = 0; LogEntryType.
 X509_ENTRY = 0
@@ -63,57 +63,119 @@ def wrap_tbs(tbs: bytes) -> bytes:
     return b"\x30" + _der_length(len(body)) + body
 
 
-_SHORT = {
-    NameOID.COMMON_NAME: "CN",
-    NameOID.ORGANIZATION_NAME: "O",
-    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
-    NameOID.COUNTRY_NAME: "C",
-    NameOID.STATE_OR_PROVINCE_NAME: "ST",
-    NameOID.LOCALITY_NAME: "L",
+# Names are read from the DER directly: building cryptography's Name objects costs more than the
+# rest of the parse. Attribute OIDs (2.5.4.x) we name; others are written as dotted OIDs.
+_SHORT = {3: "CN", 10: "O", 11: "OU", 6: "C", 8: "ST", 7: "L", 5: "serialNumber"}
+_STRING_CODECS = {
+    0x0C: "utf-8",
+    0x13: "latin-1",
+    0x16: "latin-1",
+    0x14: "latin-1",
+    0x1E: "utf-16-be",
+    0x1C: "utf-32-be",
 }
 NameFields = tuple[str, str | None, str | None, str | None]
 
 
-def _text(value: object) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+def _tlv(buf: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) of the DER element at `pos`."""
+    if pos + 2 > len(buf):
+        raise CertError("truncated DER element")
+    tag, first = buf[pos], buf[pos + 1]
+    pos += 2
+    if first < 0x80:
+        length = first
+    else:
+        n = first & 0x7F
+        if n == 0 or n > 4 or pos + n > len(buf):
+            raise CertError("bad DER length")
+        length = int.from_bytes(buf[pos : pos + n], "big")
+        pos += n
+    if pos + length > len(buf):
+        raise CertError("truncated DER element")
+    return tag, pos, pos + length
 
 
-def name_fields(name: x509.Name) -> NameFields:
-    """(DN as "CN=..,O=..,C=..", first O, first CN, first C) in one pass over the attributes."""
+def _oid_text(raw: bytes) -> str:
+    if len(raw) == 3 and raw[:2] == b"\x55\x04" and raw[2] in _SHORT:
+        return _SHORT[raw[2]]
+    parts, value = [], 0
+    for byte in raw:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    if not parts:
+        return "OID"
+    first = min(parts[0] // 40, 2)
+    return ".".join(str(x) for x in [first, parts[0] - 40 * first, *parts[1:]])
+
+
+def name_fields(der: bytes, start: int, end: int) -> NameFields:
+    """(DN as "CN=..,O=..,C=..", first O, first CN, first C) of a DER Name's content."""
     parts: list[str] = []
     found: dict[str, str] = {}
-    try:
-        for attr in name:
-            key = _SHORT.get(attr.oid, attr.oid.dotted_string)
-            text = _text(attr.value).strip()
+    pos = start
+    while pos < end:
+        _, set_start, set_end = _tlv(der, pos)
+        inner = set_start
+        while inner < set_end:
+            _, atv_start, atv_end = _tlv(der, inner)
+            _, oid_start, oid_end = _tlv(der, atv_start)
+            vtag, v_start, v_end = _tlv(der, oid_end)
+            key = _oid_text(der[oid_start:oid_end])
+            text = der[v_start:v_end].decode(_STRING_CODECS.get(vtag, "utf-8"), "replace").strip()
             parts.append(f"{key}={text}")
             if key in ("O", "CN", "C") and key not in found and text:
                 found[key] = text
-    except ValueError as exc:
-        raise CertError(f"unreadable name: {exc}") from exc
+            inner = atv_end
+        pos = set_end
     return ",".join(reversed(parts)), found.get("O"), found.get("CN"), found.get("C")
+
+
+def tbs_names(tbs: bytes) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Content spans of the issuer and subject Names inside a DER TBSCertificate."""
+    _, pos, end = _tlv(tbs, 0)
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while pos < end and len(spans) < 2:
+        tag, c_start, c_end = _tlv(tbs, pos)
+        if index == 0 and tag == 0xA0:  # [0] version: not counted
+            pos = c_end
+            continue
+        if index in (2, 4):  # serial, signature, issuer, validity, subject
+            spans.append((c_start, c_end))
+        index += 1
+        pos = c_end
+    if len(spans) < 2:
+        raise CertError("TBSCertificate without issuer and subject")
+    return spans[0], spans[1]
 
 
 # Issuers repeat across a log: their fields are read once per distinct encoded name.
 _ISSUERS: dict[bytes, NameFields] = {}
 
 
-def _issuer_fields(name: x509.Name) -> NameFields:
-    key = name.public_bytes()
+def _issuer_fields(der: bytes, start: int, end: int) -> NameFields:
+    key = der[start:end]
     fields = _ISSUERS.get(key)
     if fields is None:
         if len(_ISSUERS) > 10_000:
             _ISSUERS.clear()
-        fields = _ISSUERS[key] = name_fields(name)
+        fields = _ISSUERS[key] = name_fields(der, start, end)
     return fields
 
 
-def record_from_cert(cert: x509.Certificate, *, der: bytes | None, is_precert: bool) -> CertRecord:
-    """Read the fields we keep; `der` (the exact bytes) gives the SHA-256 fingerprint."""
+def record_from_cert(
+    cert: x509.Certificate, *, der: bytes | None, tbs: bytes, is_precert: bool
+) -> CertRecord:
+    """Read the fields we keep; `der` (the exact bytes) gives the SHA-256 fingerprint, `tbs` is the
+    DER TBSCertificate (names are read from it)."""
     try:
-        issuer_dn, issuer_o, issuer_cn, _ = _issuer_fields(cert.issuer)
-        subject_dn, subject_o, subject_cn, subject_c = name_fields(cert.subject)
-    except ValueError as exc:
+        (i_start, i_end), (s_start, s_end) = tbs_names(tbs)
+        issuer_dn, issuer_o, issuer_cn, _ = _issuer_fields(tbs, i_start, i_end)
+        subject_dn, subject_o, subject_cn, subject_c = name_fields(tbs, s_start, s_end)
+    except (CertError, UnicodeDecodeError, LookupError) as exc:
         raise CertError(f"unreadable issuer or subject: {exc}") from exc
     names: list[str] = []
     has_san = False
@@ -165,7 +227,9 @@ def parse_der(der: bytes, *, is_precert: bool | None = None) -> CertRecord:
             is_precert = False
         except ValueError as exc:
             raise CertError(f"unreadable extensions: {exc}") from exc
-    return record_from_cert(cert, der=der, is_precert=is_precert)
+    _, tbs_start, _ = _tlv(der, 0)  # Certificate SEQUENCE; the TBSCertificate comes first
+    _, _, tbs_end = _tlv(der, tbs_start)
+    return record_from_cert(cert, der=der, tbs=der[tbs_start:tbs_end], is_precert=is_precert)
 
 
 def _b64(text: object, what: str) -> bytes:
@@ -216,7 +280,7 @@ def parse_log_entry(leaf_input: object, extra_data: object) -> CertRecord:
         if extra_data:
             extra = _b64(extra_data, "extra_data")
             precert_der, _ = _u24(extra, 0, "extra_data pre_certificate")
-        record = record_from_cert(cert, der=precert_der, is_precert=True)
+        record = record_from_cert(cert, der=precert_der, tbs=tbs, is_precert=True)
     else:
         raise CertError(f"unknown LogEntryType {entry_type}")
     record.entry_time = entry_time
