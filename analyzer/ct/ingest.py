@@ -416,7 +416,7 @@ _NAMES_LONG = """
     select * from final
 """
 
-_FINISH = f"""  # noqa: S608 - fixed SQL fragments of this module, values are parameters
+_FINISH = f"""
     insert into raw_certificates by name
     with issuers as (
         select
@@ -465,7 +465,7 @@ _FINISH = f"""  # noqa: S608 - fixed SQL fragments of this module, values are pa
             and s.issuer_cn is null
     )
     select * from final
-"""
+"""  # noqa: S608 - fixed SQL fragments of this module; values are parameters
 
 
 def _report_bad_names(ctx: LoadContext) -> None:

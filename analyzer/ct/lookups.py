@@ -92,7 +92,7 @@ _PUBLIC_LEN = """
         group by s.key
     )"""
 
-_REGISTRABLE = f"""  # noqa: S608 - fixed SQL fragments of this module
+_REGISTRABLE = f"""
     insert into ct_name_domains
     with new_names as (
         select distinct s.name
@@ -150,7 +150,7 @@ _REGISTRABLE = f"""  # noqa: S608 - fixed SQL fragments of this module
         from lengths
     )
     select name, domain from final
-"""
+"""  # noqa: S608 - fixed SQL fragments of this module; values are parameters
 
 
 def fill_name_domains(
