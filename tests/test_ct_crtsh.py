@@ -97,3 +97,16 @@ def test_unexpected_fields_are_reported_once(ws: Workspace, tmp_path: Path) -> N
     [result] = ingest(ws, "ct", [path])
     assert result.rows_loaded == 1
     assert result.messages == [f"{path.name}: unexpected crt.sh field(s) ignored: subject_key"]
+
+
+def test_truncated_json_stops_the_file_with_nothing_loaded(ws: Workspace, data: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.json"
+    cut.write_bytes((data / "ct" / "crtsh_hikvision.json").read_bytes()[:700])
+    with pytest.raises(SourceError, match=r"cut\.json: could not be read as ct"):
+        ingest(ws, "ct", [cut])
+    assert ws.rows("select count(*) as n from raw_certificates")[0]["n"] == 0
+    assert ws.rows("select count(*) as n from datasets")[0]["n"] == 0
+    cut_entries = tmp_path / "entries.json"
+    cut_entries.write_text('{"entries": [{"leaf_input": "AAAA", "extra_', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"entries\.json line 1: not valid JSON"):
+        ingest(ws, "ct", [cut_entries])
