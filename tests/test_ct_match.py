@@ -151,3 +151,31 @@ def test_ambiguous_entity_search_is_an_error(linked: Workspace) -> None:
 
     with pytest.raises(ConfigError, match="no entity matches"):
         entity_domains(linked, "Nonexistent Firm")
+
+
+def test_contracts_grain_and_accepted_values(linked: Workspace, data: Path) -> None:
+    ingest(linked, "watchlist", [data / "ct" / "watchlist_ct.yaml"])
+    ingest(linked, "ct", [data / "ct" / "crtsh_hikvision.json", data / "ct" / "crtsh_sample.csv"])
+    decide(linked, "CTTEST-63a04633b3", "hikvision.com", "link", "seen on the imprint")
+    checks = {
+        "entity_domains": "entity_id, domain",
+        "int_entity_tls_ca": "entity_id, domain, provider_id, issuer_o, issuer_cn",
+        "stg_certificate_domains": "cert_id, domain",
+        "int_ct_issuer_providers": "issuer_o, issuer_cn",
+    }
+    for view, grain in checks.items():
+        dupes = linked.rows(f"select {grain}, count(*) as n from {view} group by all having n > 1")
+        assert dupes == [], view
+    values = linked.rows("select distinct confidence, method from entity_domains")
+    assert {v["confidence"] for v in values} <= {"analyst", "high", "medium", "low"}
+    assert {v["method"] for v in values} == {
+        "analyst",
+        "watchlist",
+        "certificate_organization",
+        "certificate_cooccurrence",
+    }
+    nulls = linked.rows(
+        "select count(*) as n from entity_domains where entity_id is null or domain is null "
+        "or evidence is null or json_valid(evidence) is not true"
+    )
+    assert nulls[0]["n"] == 0
