@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import idna
+import publicsuffixlist
 from publicsuffixlist import PublicSuffixList
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -29,16 +31,19 @@ def normalize_hostname(name: str) -> str | None:
     return f"*.{host}" if wildcard else host
 
 
-@cache
-def _psl() -> PublicSuffixList:
-    # The package ships a PSL snapshot; `analyzer refresh psl` may place a newer file in the data dir.
+def psl_path() -> Path:
+    """The PSL file in use: the package's snapshot, unless `analyzer refresh psl` placed a newer
+    file in the data dir."""
     from analyzer.resources import datasets_dir
 
     local = datasets_dir() / "public_suffix_list.dat"
-    if local.exists():
-        with local.open("rb") as fh:
-            return PublicSuffixList(fh)
-    return PublicSuffixList()
+    return local if local.exists() else Path(publicsuffixlist.PSLFILE)
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    with psl_path().open("rb") as fh:
+        return PublicSuffixList(fh)
 
 
 def registrable_domain(name: str) -> str | None:

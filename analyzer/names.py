@@ -209,3 +209,66 @@ def significant_tokens(name: str) -> list[str]:
         elif token not in GENERIC_WORDS and (token,) not in _SINGLE_LEGAL:
             out.append(token)
     return out
+
+
+# Places written in front of a Chinese firm's name ("杭州海康威视..."): where it is, not who it is.
+PLACES_ZH = (
+    "中华人民共和国",
+    "中国",
+    "北京市",
+    "北京",
+    "上海市",
+    "上海",
+    "天津",
+    "重庆",
+    "深圳市",
+    "深圳",
+    "杭州市",
+    "杭州",
+    "浙江省",
+    "浙江",
+    "广州市",
+    "广州",
+    "广东省",
+    "广东",
+    "江苏省",
+    "江苏",
+    "南京",
+    "苏州",
+    "武汉",
+    "成都",
+    "西安",
+    "合肥",
+    "香港",
+)
+
+
+def match_tokens(name: str) -> list[str]:
+    """Significant tokens with leading Chinese place names removed; when nothing significant is
+    left (a name made only of generic words) the normalised tokens, so it can still match exactly."""
+    out = []
+    for token in significant_tokens(name):
+        if _CJK.search(token):
+            stripped = True
+            while stripped:
+                stripped = False
+                for place in PLACES_ZH:
+                    if token.startswith(place) and len(token) > len(place):
+                        token = token[len(place) :]
+                        stripped = True
+                        break
+        out.append(token)
+    return out or normalize_name(name).split()
+
+
+def match_key(name: str) -> str:
+    """Order-free identity of a name: "SenseTime Group Limited" and "Beijing SenseTime Technology
+    Development Co., Ltd." both give "sensetime"; "Dahua Bank" gives "bank dahua", not "dahua"."""
+    return " ".join(sorted(set(match_tokens(name))))
+
+
+def match_blocks(key: str) -> list[str]:
+    """Candidate-join keys for fuzzy matching: each token's first 4 letters (2 for Chinese), so
+    names that share no block are never compared."""
+    blocks = {t[:2] if _CJK.search(t) else t[:4] for t in key.split()}
+    return sorted(b for b in blocks if b)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from analyzer.ct import ingest as ct_ingest
+from analyzer.ct.match import refresh_if_stale as ct_refresh_if_stale
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
 from analyzer.network import ranges as net_ranges
@@ -30,7 +32,11 @@ KINDS: dict[str, Parser] = {
     "ip2asn": net_routing.ingest_ip2asn,
     "as2org": net_routing.ingest_as2org,
     "dns": _dns,
+    "ct": ct_ingest.ingest,
 }
+
+# Derived tables to bring up to date after files were loaded (each checks whether it is stale).
+AFTER_INGEST: list[Callable[[Workspace], object]] = [ct_refresh_if_stale]
 
 
 def ingest(
@@ -50,4 +56,12 @@ def ingest(
 
         paths = expand_paths(paths)
         options = {**(options or {}), "label": (options or {}).get("label") or (options or {}).get("source")}
-    return [load_file(ws, kind, Path(p), parser, options=options, force=force) for p in paths]
+    results: list[LoadResult] = []
+    try:
+        for p in paths:
+            results.append(load_file(ws, kind, Path(p), parser, options=options, force=force))
+    finally:
+        if results:
+            for hook in AFTER_INGEST:
+                hook(ws)
+    return results

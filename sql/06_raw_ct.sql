@@ -1,0 +1,75 @@
+-- Certificate transparency: certificates as loaded, lookup caches filled at ingest, the matches of
+-- certificate organisations to watchlist entities, and analysts' link/unlink decisions.
+-- grain (raw_certificates): one row per certificate or precertificate entry of a loaded file;
+-- (ct_psl_rules): one row per PSL rule; (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
+-- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
+-- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts.
+
+create table if not exists raw_certificates (
+    dataset_id          integer not null,
+    line                bigint,              -- record number in the file (1-based)
+    source_format       varchar not null,    -- crtsh_json, crtsh_csv, get_entries, pem, der
+    crtsh_id            bigint,              -- crt.sh certificate id (one per precert and per cert)
+    issuer_ca_id        bigint,              -- crt.sh CA id
+    fingerprint_sha256  varchar,             -- of the DER bytes, when the bytes were loaded
+    serial              varchar not null,    -- lowercase hex, no leading zeros
+    issuer_dn           varchar,
+    issuer_o            varchar,
+    issuer_cn           varchar,
+    subject_dn          varchar,
+    subject_o           varchar,
+    subject_cn          varchar,
+    subject_c           varchar,
+    names               varchar[],           -- valid DNS names (SANs, then subject CN), lowercase
+    domains             varchar[],           -- registrable domains of `names` (Public Suffix List)
+    not_before          timestamp,
+    not_after           timestamp,
+    is_precert          boolean,             -- null when the source does not say (crt.sh JSON)
+    entry_time          timestamp            -- when the log accepted it
+);
+
+-- The Public Suffix List rules of the file analyzer.domains uses (kind normal | wildcard | exception;
+-- "*.ck" is stored as ("ck", wildcard), "!www.ck" as ("www.ck", exception)); loaded by analyzer.ct.
+create table if not exists ct_psl_rules (
+    rule        varchar not null,
+    kind        varchar not null
+);
+
+-- name -> registrable domain (eTLD+1), computed once per distinct name from ct_psl_rules. Unique by
+-- construction (only names not present are added); no primary key: its index costs more than the
+-- whole computation on a bulk load.
+create table if not exists ct_name_domains (
+    name        varchar not null,
+    domain      varchar                      -- null for a bare public suffix
+);
+
+-- subject O -> comparable forms (analyzer.names), computed once per distinct organisation.
+create table if not exists ct_org_names (
+    subject_o   varchar primary key,
+    normalized  varchar not null,            -- names.normalize_name
+    match_key   varchar not null,            -- names.match_key: sorted significant tokens
+    blocks      varchar[] not null           -- candidate-join keys (token prefixes)
+);
+
+-- Which certificate organisations are which entity: recomputed by analyzer.ct.match when the
+-- watchlists, the certificates or the threshold change.
+create table if not exists ct_entity_matches (
+    entity_id       varchar not null,
+    subject_o       varchar not null,
+    matched_name    varchar not null,        -- the entity name or alias that matched
+    name_kind       varchar,                 -- primary | alias
+    confidence      varchar not null,        -- high (same significant tokens) | medium (fuzzy)
+    score           double not null,         -- 0-100 (rapidfuzz token_sort_ratio of the keys)
+    threshold       double not null
+);
+
+create sequence if not exists ct_decision_seq start 1;
+
+create table if not exists ct_analyst_decisions (
+    decision_id integer primary key default nextval('ct_decision_seq'),
+    entity_id   varchar not null,
+    domain      varchar not null,
+    decision    varchar not null,            -- link | unlink
+    note        varchar not null,
+    decided_at  timestamp not null default current_timestamp
+);
