@@ -25,9 +25,13 @@ def ingest(
     *,
     options: dict[str, Any] | None = None,
     force: bool = False,
+    source: str | None = None,
 ) -> list[LoadResult]:
-    """Load each file of `kind`; a failing file raises after the ones before it were committed."""
+    """Load each file of `kind`; a failing file raises after the ones before it were committed.
+
+    `source` (a URL, from refresh) is recorded as the files' provenance instead of their paths.
+    """
     parser = KINDS.get(kind)
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
-    return [load_file(ws, kind, Path(p), parser, options=options, force=force) for p in paths]
+    return [load_file(ws, kind, Path(p), parser, options=options, force=force, source=source) for p in paths]
