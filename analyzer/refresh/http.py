@@ -12,13 +12,14 @@ import ipaddress
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
@@ -303,7 +304,7 @@ class Fetcher:
         received = have
         with part.open("ab" if resumed else "wb") as fh, self._progress(url, expected, have) as advance:
             try:
-                for chunk in response.iter_content(CHUNK):
+                for chunk in _chunks(response):
                     received += len(chunk)
                     if max_bytes is not None and received > max_bytes:
                         fh.close()
@@ -356,6 +357,16 @@ class _Bar:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: read1 hands over what came before a cut, so a resume loses nothing."""
+    raw = response.raw
+    try:
+        while chunk := raw.read1(CHUNK, decode_content=False):
+            yield chunk
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
 
 
 def _content_range_start(value: str | None) -> int | None:
