@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -93,6 +94,12 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
+def _canon(path: str) -> str:
+    """Path with its query parameters decoded and sorted: `a=1&b=%2F` matches `b=/&a=1`."""
+    parts = urlsplit(path)
+    return parts.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(parse_qsl(parts.query)))
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: LocalServer
 
@@ -102,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         srv = self.server
         srv.seen.append(Seen(self.path, dict(self.headers.items())))
-        route = srv.routes.get(self.path)
+        route = srv.routes.get(self.path) or srv.routes.get(_canon(self.path)) or srv.default
         if route is None:
             self._plain(404, b"not found")
             return
@@ -165,6 +172,7 @@ class LocalServer(ThreadingHTTPServer):
     def __init__(self, cert: Path | None = None, key: Path | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes: dict[str, Route] = {}
+        self.default: Route | None = None  # served for any path without a route
         self.seen: list[Seen] = []
         self.scheme = "http"
         if cert and key:
@@ -173,6 +181,10 @@ class LocalServer(ThreadingHTTPServer):
             self.socket = context.wrap_socket(self.socket, server_side=True)
             self.scheme = "https"
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def add(self, path: str, route: Route) -> None:
+        """Serve `route` at `path`, whatever the order and quoting of its query parameters."""
+        self.routes[_canon(path)] = route
 
     def url(self, path: str) -> str:
         return f"{self.scheme}://127.0.0.1:{self.server_address[1]}{path}"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from analyzer.refresh.cache import Cache
-from analyzer.refresh.registry import Source
+from analyzer.refresh.cache import Cache, data_dir
+from analyzer.refresh.registry import Source, load_sources
 from analyzer.workspace import Workspace
 
 
@@ -47,3 +48,8 @@ def cache_status(
             }
         )
     return rows
+
+
+def cache_report(ws: Workspace | None, data_dir_option: str | Path | None = None) -> list[dict[str, Any]]:
+    """`cache_status` for the registry and the data directory the CLI would use."""
+    return cache_status(Cache(data_dir(data_dir_option)), list(load_sources().values()), ws)
