@@ -31,13 +31,16 @@ def normalize_hostname(name: str) -> str | None:
 
 @cache
 def _psl() -> PublicSuffixList:
-    # The package ships a PSL snapshot; `analyzer refresh psl` may place a newer file in the data dir.
+    # The package ships a PSL snapshot; `analyzer refresh psl` places a newer, checked one in the
+    # data dir (the newest accepted copy wins), and a file in datasets/ overrides the package's.
+    from analyzer.refresh.cache import Cache, data_dir
     from analyzer.resources import datasets_dir
 
-    local = datasets_dir() / "public_suffix_list.dat"
-    if local.exists():
-        with local.open("rb") as fh:
-            return PublicSuffixList(fh)
+    refreshed = Cache(data_dir()).latest("psl")
+    for local in (refreshed.file if refreshed else None, datasets_dir() / "public_suffix_list.dat"):
+        if local is not None and local.exists():
+            with local.open("rb") as fh:
+                return PublicSuffixList(fh)
     return PublicSuffixList()
 
 

@@ -299,3 +299,27 @@ def test_registry_errors_name_the_entry(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"sources.yaml entry 1: format 'xml' is not one of"):
         load_sources(path)
+
+
+def test_refreshed_public_suffix_list_is_used_for_registrable_domains(
+    server, cache, fetcher, tmp_path, monkeypatch
+):
+    from analyzer import domains
+
+    psl = b"// ===BEGIN ICANN DOMAINS===\ncom\nexample\n// ===BEGIN PRIVATE DOMAINS===\nnew-suffix.example\n"
+    server.routes["/public_suffix_list.dat"] = Route(psl, "text/plain; charset=utf-8")
+    entry = {
+        "id": "psl",
+        "url": server.url("/public_suffix_list.dat"),
+        "format": "psl",
+        "kind": None,
+        "rows": [3, 10],
+    }
+    report = run(None, registry(tmp_path, entry), cache, fetcher, date=DAY1)
+    assert report.outcomes[0].status == "cached_only"
+    monkeypatch.setenv("ANALYZER_DATA", str(cache.root))
+    domains._psl.cache_clear()
+    try:
+        assert domains.registrable_domain("www.shop.new-suffix.example") == "shop.new-suffix.example"
+    finally:
+        domains._psl.cache_clear()

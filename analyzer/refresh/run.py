@@ -133,8 +133,13 @@ class Refresher:
         interval = self.options.crtsh_interval
         if interval is None:
             interval = float(source.extra.get("interval") or 0)
+        # crt.sh answers differ per query: each is compared only with earlier answers to itself.
+        single = len(items) == 1 and source.resolve != "crtsh"
         for item in items:
-            outcome, fetched = self.item(source, item, single=len(items) == 1)
+            try:
+                outcome, fetched = self.item(source, item, single=single)
+            except OSError as exc:  # disk full, permissions: this file fails, the run goes on
+                outcome, fetched = Outcome(source.id, item.url, "failed", f"{item.filename}: {exc}"), False
             outcomes.append(outcome)
             if fetched and interval and self.fetcher is not None:
                 self.fetcher.sleep(interval)  # be gentle with per-query services (crt.sh)
@@ -164,7 +169,9 @@ class Refresher:
             )
         except AnalyzerError as exc:
             return Outcome(source.id, item.url, "failed", str(exc)), True
-        if fetched.status == "not_modified" and previous is not None:
+        if fetched.status == "not_modified":
+            if previous is None:
+                return Outcome(source.id, item.url, "failed", "HTTP 304 to an unconditional request"), True
             previous.checked_at = now_utc()
             self.cache.record(previous)
             return self._after_cache(source, item, previous, "not modified upstream"), True
@@ -182,8 +189,9 @@ class Refresher:
             last_modified=fetched.last_modified,
             extra={"snapshot": item.snapshot.isoformat() if item.snapshot else None},
         )
-        # The previous snapshot of a single-file dataset is its latest good copy, whatever the URL.
-        before = self.cache.latest(source.id) if single else None
+        # The previous snapshot of a single-file dataset is its latest good copy, whatever the URL
+        # (dated URLs change daily); of a multi-file dataset, the latest good copy of the same URL.
+        before = self.cache.latest(source.id, None if single else item.url)
         try:
             entry.rows = count_rows(source, dest)
             check_file(source, size, entry.rows, before.rows if before else None, self.options.force)
