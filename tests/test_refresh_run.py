@@ -323,3 +323,18 @@ def test_refreshed_public_suffix_list_is_used_for_registrable_domains(
         assert domains.registrable_domain("www.shop.new-suffix.example") == "shop.new-suffix.example"
     finally:
         domains._psl.cache_clear()
+
+
+def test_gzip_line_count_and_corrupt_gzip(tmp_path):
+    import gzip
+
+    from analyzer.refresh.checks import CheckFailed, count_rows
+
+    source = load_sources()["pfx2as-v4"]
+    good = tmp_path / "a.pfx2as.gz"
+    good.write_bytes(gzip.compress(b"1.0.0.0\t24\t13335\n1.0.4.0\t22\t38803"))  # no final newline
+    assert count_rows(source, good) == 2
+    cut = tmp_path / "b.pfx2as.gz"
+    cut.write_bytes(good.read_bytes()[:-12])
+    with pytest.raises(CheckFailed, match="corrupt or truncated compressed data"):
+        count_rows(source, cut)

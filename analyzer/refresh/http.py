@@ -8,6 +8,7 @@ connection leaves either nothing or a resumable part file, never a short file un
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import ipaddress
 import json
 import os
@@ -62,6 +63,7 @@ class Fetched:
     status: str  # downloaded | not_modified
     path: Path | None = None
     bytes: int = 0
+    sha256: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
@@ -302,6 +304,11 @@ class Fetcher:
             validator = got_etag if got_etag and not got_etag.startswith("W/") else got_modified
             _write_json(part_meta, {"url": url, "validator": validator})
         received = have
+        digest = hashlib.sha256()
+        if resumed:  # the hash covers the whole file: the part on disk first, then what arrives
+            with part.open("rb") as old:
+                while block := old.read(CHUNK):
+                    digest.update(block)
         with part.open("ab" if resumed else "wb") as fh, self._progress(url, expected, have) as advance:
             try:
                 for chunk in _chunks(response):
@@ -311,6 +318,7 @@ class Fetcher:
                         _discard(part, part_meta)
                         raise DownloadError(url, f"body exceeds the size cap of {max_bytes:,} bytes; refused")
                     fh.write(chunk)
+                    digest.update(chunk)
                     advance(len(chunk))
             except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
                 raise _Retry(f"connection cut after {received:,} bytes: {type(exc).__name__}") from None
@@ -321,6 +329,7 @@ class Fetcher:
             url,
             "downloaded",
             bytes=received,
+            sha256=digest.hexdigest(),
             etag=got_etag,
             last_modified=got_modified,
             content_type=content_type or None,

@@ -175,7 +175,7 @@ class Refresher:
             previous.checked_at = now_utc()
             self.cache.record(previous)
             return self._after_cache(source, item, previous, "not modified upstream"), True
-        sha256, size = file_digest(dest)
+        sha256, size = fetched.sha256 or file_digest(dest)[0], fetched.bytes
         entry = CachedFile(
             source_id=source.id,
             date=item.date.isoformat(),
