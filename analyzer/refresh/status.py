@@ -28,7 +28,10 @@ def cache_status(
         usable = [e for e in entries if e.status == "ok"]
         newest = usable[-1] if usable else None
         last = entries[-1] if entries else None
-        age = (now - newest.checked).days if newest else None
+        if newest is None:
+            freshness = "never fetched"
+        else:
+            freshness = "stale" if (now - newest.checked).days > source.frequency_days else "fresh"
         same_day = [e for e in usable if newest and e.date == newest.date]
         rows.append(
             {
@@ -40,9 +43,7 @@ def cache_status(
                 "rows": newest.rows if newest else None,
                 "checked_at": newest.checked_at if newest else None,
                 "loaded": ", ".join(str(loaded[e.sha256]) for e in same_day if e.sha256 in loaded) or None,
-                "stale": "never fetched"
-                if newest is None
-                else ("stale" if age > source.frequency_days else "fresh"),
+                "stale": freshness,
                 "frequency_days": source.frequency_days,
                 "last_problem": last.message if last and last.status != "ok" else None,
             }
