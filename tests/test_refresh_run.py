@@ -160,7 +160,7 @@ def test_range_file_that_shrank_is_held_back_unless_forced(server, ws, cache, fe
         "format": "json",
         "count": ["prefixes"],
         "kind": "ranges",
-        "label": "google",
+        "options": {"provider": "google"},
         "rows": [10, 100_000],
     }
     sources = registry(tmp_path, entry)
@@ -338,3 +338,56 @@ def test_gzip_line_count_and_corrupt_gzip(tmp_path):
     cut.write_bytes(good.read_bytes()[:-12])
     with pytest.raises(CheckFailed, match="corrupt or truncated compressed data"):
         count_rows(source, cut)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "fixture", "rows"),
+    [
+        ("cloudflare-v4", "cloudflare-ips-v4.txt", 15),
+        ("fastly", "fastly-public-ip-list.json", None),
+        ("google-cloud", "google-cloud.json", 120),
+    ],
+)
+def test_real_registry_bounds_accept_real_files(dataset, fixture, rows):
+    from analyzer.refresh.checks import check_file, count_rows
+
+    source = load_sources()[dataset]
+    path = DATA / "refresh" / fixture
+    counted = count_rows(source, path)
+    if rows is not None:
+        assert counted == rows
+    doc = json.loads(path.read_text()) if path.suffix == ".json" else None
+    if dataset == "fastly":
+        assert counted == len(doc["addresses"]) + len(doc["ipv6_addresses"])
+    check_file(source, path.stat().st_size, counted, None, force=False)  # no exception: accepted
+
+
+def test_registry_options_and_dates_reach_the_ingest_kind(server, ws, cache, fetcher, tmp_path, monkeypatch):
+    """When a kind exists (here a stand-in for `ranges`), refresh hands it the registry's options."""
+    seen: dict[str, Any] = {}
+
+    def fake_ranges(ctx):
+        seen.update(ctx.options)
+        ctx.format = "cidr-list"
+        return 15
+
+    monkeypatch.setitem(ingest_mod.KINDS, "ranges", fake_ranges)
+    server.routes["/ips-v4"] = Route(CLOUDFLARE, "text/plain")
+    real = load_sources()["cloudflare-v4"]
+    entry = {
+        "id": "cloudflare-v4",
+        "url": server.url("/ips-v4"),
+        "format": "text",
+        "kind": "ranges",
+        "options": real.options,
+    }
+    report = run(ws, registry(tmp_path, entry), cache, fetcher, date=DAY1)
+    assert report.outcomes[0].status == "ingested"
+    assert seen == {"provider": "cloudflare"}
+    row = ws.rows("select kind, format, source, rows_loaded from datasets")[0]
+    assert row == {
+        "kind": "ranges",
+        "format": "cidr-list",
+        "source": server.url("/ips-v4"),
+        "rows_loaded": 15,
+    }

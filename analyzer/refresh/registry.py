@@ -24,7 +24,12 @@ DEFAULT_CONTENT_TYPES: dict[str, tuple[str, ...]] = {
     "tsv.gz": ("application/gzip", "application/x-gzip", "application/octet-stream"),
     "pfx2as.gz": ("application/gzip", "application/x-gzip", "application/octet-stream"),
     "jsonl.gz": ("application/gzip", "application/x-gzip", "application/octet-stream"),
-    "parquet": ("application/octet-stream", "binary/octet-stream", "application/vnd.apache.parquet"),
+    "parquet": (
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/vnd.apache.parquet",
+        "application/x-parquet",
+    ),
 }
 
 
@@ -41,7 +46,7 @@ class Source:
     frequency_days: int
     resolve: str = "static"
     index: str | None = None
-    label: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # handed to ingest (provider, source)
     bytes_bounds: tuple[int, int] | None = None
     rows_bounds: tuple[int, int] | None = None
     count: tuple[str, ...] = ()
@@ -92,7 +97,7 @@ def _source(entry: dict[str, Any], where: str) -> Source:
         raise ConfigError(f"{where}: format {entry['format']!r} is not one of {', '.join(FORMATS)}")
     known = {
         "id", "publisher", "url", "format", "kind", "licence", "frequency", "resolve", "index",
-        "label", "bytes", "rows", "count", "header", "content_types",
+        "options", "bytes", "rows", "count", "header", "content_types",
     }  # fmt: skip
     return Source(
         id=str(entry["id"]),
@@ -104,7 +109,7 @@ def _source(entry: dict[str, Any], where: str) -> Source:
         frequency_days=int(entry["frequency"]),
         resolve=resolve,
         index=entry.get("index"),
-        label=entry.get("label"),
+        options=dict(entry.get("options") or {}),
         bytes_bounds=_bounds(entry, "bytes", where),
         rows_bounds=_bounds(entry, "rows", where),
         count=tuple(entry.get("count") or ()),

@@ -242,7 +242,7 @@ class Refresher:
             )
         if self.ws is None:
             return self._outcome(source, item, entry, "cached_only", f"{why}; no database given")
-        options: dict[str, Any] = {"label": source.label, **item.options}
+        options: dict[str, Any] = {**source.options, **item.options}
         if item.snapshot:
             options["date"] = item.snapshot
         try:
