@@ -74,6 +74,8 @@ def test_last_modified_is_sent_as_if_modified_since(server, fetcher, tmp_path):
     server.routes["/f"] = Route(BODY, last_modified=stamp)
     fetcher.download(server.url("/f"), tmp_path / "f", last_modified=stamp)
     assert server.seen[-1].headers["If-Modified-Since"] == stamp
+    # The file carries the upstream date, which ingest uses when the data has none.
+    assert (tmp_path / "f").stat().st_mtime == 1704189600
 
 
 def test_cut_connection_is_resumed_with_range(server, fetcher, tmp_path):

@@ -263,6 +263,7 @@ class Fetcher:
             os.replace(part, dest)
             part_meta.unlink(missing_ok=True)
             fetched.path = dest
+            _stamp(dest, fetched.last_modified)
         return fetched
 
     def _receive(
@@ -376,6 +377,16 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
             yield chunk
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+
+
+def _stamp(path: Path, last_modified: str | None) -> None:
+    """File time = upstream Last-Modified: ingest falls back to it as the snapshot date."""
+    try:
+        when = email.utils.parsedate_to_datetime(last_modified) if last_modified else None
+    except (TypeError, ValueError):
+        return
+    if when is not None:
+        os.utime(path, (when.timestamp(), when.timestamp()))
 
 
 def _content_range_start(value: str | None) -> int | None:
