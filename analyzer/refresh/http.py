@@ -370,10 +370,11 @@ class _Bar:
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:
-    """The body as it arrives: read1 hands over what came before a cut, so a resume loses nothing."""
+    """The body in blocks, undecoded. Unlike iter_content, a plain read hands over the bytes that came
+    before a cut (the error surfaces on the next read), so a resume loses nothing."""
     raw = response.raw
     try:
-        while chunk := raw.read1(CHUNK, decode_content=False):
+        while chunk := raw.read(CHUNK, decode_content=False):
             yield chunk
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
