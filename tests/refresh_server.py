@@ -1,7 +1,7 @@
 """A real HTTPS server on 127.0.0.1 for the refresh tests, with a CA made in test setup.
 
 Each route serves fixed bytes and may be scripted to misbehave on successive requests
-("500", "429:SECONDS", "cut:BYTES", "redirect:URL", "html"); Range, If-Range and
+("500", "429:SECONDS", "cut:BYTES", "stall:BYTES", "redirect:URL", "html"); Range, If-Range and
 If-None-Match are honoured like a CDN does. Every request's path and headers are recorded.
 """
 
@@ -146,6 +146,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Last-Modified", route.last_modified)
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
+        if action.startswith("stall:"):
+            # Send part of the body, then hang (a slow link) until the test releases the server.
+            self.wfile.write(body[start : start + int(action[6:])])
+            self.wfile.flush()
+            srv.release.wait(30)
+            self.close_connection = True
+            return
         if action.startswith("cut:"):
             # Announce the full length, send part of it, drop the connection.
             self.wfile.write(body[start : start + int(action[4:])])
@@ -173,6 +180,7 @@ class LocalServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes: dict[str, Route] = {}
         self.default: Route | None = None  # served for any path without a route
+        self.release = threading.Event()  # ends "stall:" responses
         self.seen: list[Seen] = []
         self.scheme = "http"
         if cert and key:
@@ -197,5 +205,6 @@ class LocalServer(ThreadingHTTPServer):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self.shutdown()
         self.server_close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,3 +175,40 @@ def test_script_passes_exit_codes_to_the_scheduler(server, tmp_path):
     assert total.returncode == 3 and "total failure" in total.stderr
     bad = _script(tmp_path, "--date", "yesterday")
     assert bad.returncode == 1 and "configuration error" in bad.stderr
+
+
+def test_killed_refresh_restarts_without_refetching_or_half_loading(server, tmp_path):
+    """kill -9 in the middle of the second download; the next run skips the first file and resumes."""
+    csl = (DATA / "watchman_csl_sample_2019.csv").read_bytes()
+    ranges = (DATA / "refresh" / "cloudflare-ips-v4.txt").read_bytes() * 50
+    server.routes["/consolidated.csv"] = Route(csl, "text/csv", etag='"c"')
+    server.routes["/ips-v4"] = Route(ranges, "text/plain", etag='"r"', script=["stall:4000"])
+    env = {
+        **os.environ,
+        "ANALYZER_DB": str(tmp_path / "k.duckdb"),
+        "ANALYZER_DATA": str(tmp_path / "data"),
+    }
+    cmd = [sys.executable, "-m", "analyzer", "refresh", "--sources", str(local_registry(tmp_path, server))]
+    cmd += ["--date", "2024-01-02"]
+    part = tmp_path / "data" / "cloudflare-v4" / "2024-01-02" / "ips-v4.part"
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size == 4000):
+            assert proc.poll() is None and time.monotonic() < deadline, "refresh did not reach the stall"
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait(10)
+    finally:
+        server.release.set()
+    assert len(server.requests_to("/consolidated.csv")) == 1
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(server.requests_to("/consolidated.csv")) == 1, "the complete file is not fetched again"
+    assert server.requests_to("/ips-v4")[-1].headers["Range"] == "bytes=4000-"
+    assert "csl: unchanged: already fetched for this date" in rerun.stdout
+    assert (tmp_path / "data" / "cloudflare-v4" / "2024-01-02" / "ips-v4").read_bytes() == ranges
+    shown = runner.invoke(
+        app, ["--db", str(tmp_path / "k.duckdb"), "sql", "select kind, status from datasets", "-f", "csv"]
+    )
+    assert shown.stdout.split() == ["kind,status", "csl,loaded"], "one complete load, nothing half-loaded"
