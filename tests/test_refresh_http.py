@@ -204,3 +204,20 @@ def test_http_errors_other_than_5xx_are_not_retried(server, fetcher, waits, tmp_
     with pytest.raises(DownloadError, match="HTTP 404"):
         fetcher.download(server.url("/missing"), tmp_path / "f")
     assert waits == [] and len(server.seen) == 1
+
+
+def test_progress_bar_on_a_terminal_and_log_lines_otherwise(server, certs, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    server.routes["/f"] = Route(BODY)
+    policy = HttpPolicy(ca_bundle=str(certs[0]))
+    screen = io.StringIO()
+    on_tty = Fetcher(policy, console=Console(file=screen, force_terminal=True, width=100))
+    assert on_tty.download(server.url("/f"), tmp_path / "a").status == "downloaded"
+    assert screen.getvalue(), "a terminal gets a (transient) progress bar"
+    lines: list[str] = []
+    piped = Fetcher(policy, log=lines.append, console=Console(file=io.StringIO(), force_terminal=False))
+    piped.download(server.url("/f"), tmp_path / "b")
+    assert lines == [f"{server.url('/f')}: 16,384 bytes"]
