@@ -32,12 +32,16 @@ def normalize_hostname(name: str) -> str | None:
 
 
 def psl_path() -> Path:
-    """The PSL file in use: the package's snapshot, unless `analyzer refresh psl` placed a newer
-    file in the data dir."""
+    """The PSL file in use: the newest copy `analyzer refresh psl` accepted, else one placed in
+    datasets/, else the snapshot the publicsuffixlist package ships."""
+    from analyzer.refresh.cache import Cache, data_dir
     from analyzer.resources import datasets_dir
 
-    local = datasets_dir() / "public_suffix_list.dat"
-    return local if local.exists() else Path(publicsuffixlist.PSLFILE)
+    refreshed = Cache(data_dir()).latest("psl")
+    for local in (refreshed.file if refreshed else None, datasets_dir() / "public_suffix_list.dat"):
+        if local is not None and local.exists():
+            return Path(local)
+    return Path(publicsuffixlist.PSLFILE)
 
 
 @cache

@@ -6,18 +6,14 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import publicsuffixlist
 import pyarrow as pa
 
-from analyzer.resources import datasets_dir
+from analyzer.domains import psl_path
 
 
 def psl_file() -> Path:
-    """A refreshed copy in datasets/ if present, else the snapshot the publicsuffixlist package ships."""
-    local = datasets_dir() / "public_suffix_list.dat"
-    if local.exists():
-        return local
-    return Path(publicsuffixlist.__file__).parent / "public_suffix_list.dat"
+    """The same file analyzer.domains uses, so SQL and Python agree."""
+    return psl_path()
 
 
 def parse_rules(text: str) -> list[tuple[str, str, str]]:

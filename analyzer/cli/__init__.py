@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from analyzer.cli import (
     core,  # noqa: F401  (registers the commands)
-    network,  # noqa: F401
     ct,  # noqa: F401
+    network,  # noqa: F401
+    refresh,  # noqa: F401
 )
 from analyzer.cli.app import app, main
 

@@ -16,6 +16,7 @@ from analyzer.errors import ConfigError
 from analyzer.ingest import KINDS
 from analyzer.ingest import ingest as ingest_files
 from analyzer.provenance import load_issues, loaded_datasets
+from analyzer.refresh.status import cache_report
 from analyzer.sqlquery import run_query
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
@@ -88,12 +89,23 @@ def datasets(
     issues: Annotated[
         int | None, typer.Option("--issues", help="Show the rejected rows and warnings of this dataset id.")
     ] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Per refresh dataset: what is cached, loaded and stale.")
+    ] = False,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Refresh cache (else $ANALYZER_DATA, else XDG).")
+    ] = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    """What is loaded: kind, source, snapshot date, rows, sha256."""
+    """What is loaded: kind, source, snapshot date, rows, sha256 (--cache: the refresh cache)."""
     _check_format(fmt)
     with workspace(db) as ws:
+        if cache:
+            text = output.render(cache_report(ws, data_dir), fmt, title="refresh cache", console=out)
+            if text is not None:
+                echo(text)
+            return
         if issues is not None:
             problems = load_issues(ws, issues)
             text = output.render(problems, fmt, title=f"issues of dataset {issues}", console=out)

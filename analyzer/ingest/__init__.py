@@ -46,8 +46,12 @@ def ingest(
     *,
     options: dict[str, Any] | None = None,
     force: bool = False,
+    source: str | None = None,
 ) -> list[LoadResult]:
-    """Load each file of `kind`; a failing file raises after the ones before it were committed."""
+    """Load each file of `kind`; a failing file raises after the ones before it were committed.
+
+    `source` (a URL, from refresh) is recorded as the files' provenance instead of their paths.
+    """
     parser = KINDS.get(kind)
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
@@ -59,7 +63,7 @@ def ingest(
     results: list[LoadResult] = []
     try:
         for p in paths:
-            results.append(load_file(ws, kind, Path(p), parser, options=options, force=force))
+            results.append(load_file(ws, kind, Path(p), parser, options=options, force=force, source=source))
     finally:
         if results:
             for hook in AFTER_INGEST:

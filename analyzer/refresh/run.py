@@ -1,0 +1,306 @@
+"""One refresh run: resolve, download (or reuse the cache), check, ingest, and log every outcome.
+
+Restart safety: a file counts as cached only once its sidecar is written (after the atomic rename
+and the checks), and ingest is one transaction per file that skips bytes already loaded. A run
+killed at any point therefore re-runs to the same end state: complete files are reused from the
+cache for the same date without a request, a partial `.part` is resumed with Range, and a file
+whose ingest was rolled back is ingested again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer import ingest as ingest_mod
+from analyzer.errors import AnalyzerError, ConfigError
+from analyzer.ingest.base import file_digest
+from analyzer.refresh.cache import Cache, CachedFile, now_utc
+from analyzer.refresh.checks import CheckFailed, check_file, count_rows
+from analyzer.refresh.http import Fetcher
+from analyzer.refresh.registry import Source
+from analyzer.refresh.resolve import Item, resolve
+from analyzer.workspace import Workspace
+
+EXIT_OK = 0
+EXIT_PARTIAL = 2  # some datasets failed, were refused or held back; the others are done
+EXIT_FAILED = 3  # nothing succeeded
+EXIT_LOCKED = 4  # another refresh is running; nothing was done
+BAD = ("failed", "refused", "held_back")
+
+
+@dataclass
+class Outcome:
+    """What happened to one file of one dataset."""
+
+    dataset: str
+    url: str
+    status: str  # dry_run | ingested | unchanged | cached_only | held_back | refused | failed
+    message: str = ""
+    path: str | None = None
+    sha256: str | None = None
+    bytes: int | None = None
+    snapshot_date: dt.date | None = None
+    dataset_id: int | None = None
+
+    def line(self) -> str:
+        return f"{self.dataset}: {self.status}: {self.message or self.url}"
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        bad = sum(o.status in BAD for o in self.outcomes)
+        if not bad:
+            return EXIT_OK
+        return EXIT_FAILED if bad == len(self.outcomes) else EXIT_PARTIAL
+
+
+@dataclass
+class RefreshOptions:
+    date: dt.date | None = None
+    dry_run: bool = False
+    offline: bool = False
+    force: bool = False
+    url: str | None = None
+    crtsh_interval: float | None = None  # seconds between crt.sh requests (registry default)
+
+
+def _entities(ws: Workspace | None, source: Source) -> list[tuple[str, str, str]] | None:
+    """(entity_id, 'name'|'domain', value) for the crt.sh queries: listed names and known domains."""
+    if ws is None:
+        return None
+    lists = list(source.extra.get("lists") or [])
+    where = "where list_code in (select unnest(?::varchar[]))" if lists else ""
+    names = ws.rows(
+        f"select entity_id::varchar as id, name from entities {where} order by entity_id",  # noqa: S608
+        [lists] if lists else None,
+    )
+    domains = ws.rows(
+        "select entity_id::varchar as id, domain from entity_known_domains order by entity_id, domain"
+    )
+    return [(r["id"], "name", r["name"]) for r in names] + [(r["id"], "domain", r["domain"]) for r in domains]
+
+
+class Refresher:
+    """Carries the run's state (cache, fetcher, workspace) through the datasets of one run."""
+
+    def __init__(
+        self,
+        ws: Workspace | None,
+        cache: Cache,
+        fetcher: Fetcher | None,
+        options: RefreshOptions,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ws = ws
+        self.cache = cache
+        self.fetcher = fetcher
+        self.options = options
+        self.log = log or (lambda _m: None)
+        self.run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        self.date = options.date or dt.datetime.now(dt.UTC).date()
+
+    def run(self, sources: list[Source]) -> Report:
+        report = Report()
+        for source in sources:
+            for outcome in self.dataset(source):
+                self.log(outcome.line())
+                self._record(outcome)
+                report.outcomes.append(outcome)
+        return report
+
+    def dataset(self, source: Source) -> list[Outcome]:
+        try:
+            if self.options.dry_run:
+                items = resolve(source, self.date, None, url=self.options.url)
+                return [Outcome(source.id, i.url, "dry_run", f"{i.url}  {i.note}".rstrip()) for i in items]
+            if self.options.offline:
+                return self._offline(source)
+            entities = _entities(self.ws, source) if source.resolve == "crtsh" else None
+            items = resolve(source, self.date, self.fetcher, url=self.options.url, entities=entities)
+        except AnalyzerError as exc:
+            url = self.options.url or source.index_for(self.date) or source.url
+            return [Outcome(source.id, url, "failed", str(exc))]
+        if source.resolve == "crtsh" and not items:
+            return [Outcome(source.id, source.url, "cached_only", "no watchlist entities to query")]
+        outcomes = []
+        interval = self.options.crtsh_interval
+        if interval is None:
+            interval = float(source.extra.get("interval") or 0)
+        # crt.sh answers differ per query: each is compared only with earlier answers to itself.
+        single = len(items) == 1 and source.resolve != "crtsh"
+        for item in items:
+            try:
+                outcome, fetched = self.item(source, item, single=single)
+            except OSError as exc:  # disk full, permissions: this file fails, the run goes on
+                outcome, fetched = Outcome(source.id, item.url, "failed", f"{item.filename}: {exc}"), False
+            outcomes.append(outcome)
+            if fetched and interval and self.fetcher is not None:
+                self.fetcher.sleep(interval)  # be gentle with per-query services (crt.sh)
+        return outcomes
+
+    # -- one file --------------------------------------------------------------------------------
+    def item(self, source: Source, item: Item, *, single: bool) -> tuple[Outcome, bool]:
+        """Download (or reuse) one file, check it, ingest it; the bool says whether the network was used."""
+        existing = self.cache.complete(source.id, item.date, item.url)
+        if existing is not None and existing.status == "held_back" and self.options.force:
+            existing.status, existing.message = "ok", None
+            self.cache.record(existing)
+            return self._ingest(source, item, existing, "held-back file accepted with --force"), False
+        if existing is not None and not self.options.force:
+            return self._after_cache(source, item, existing, "already fetched for this date"), False
+        assert self.fetcher is not None
+        previous = self.cache.latest(source.id, item.url) if not self.options.force else None
+        dest = self.cache.dir_for(source.id, item.date) / item.filename
+        try:
+            fetched = self.fetcher.download(
+                item.url,
+                dest,
+                etag=previous.etag if previous else None,
+                last_modified=previous.last_modified if previous else None,
+                max_bytes=source.max_bytes,
+                accept_types=source.accepted_types,
+            )
+        except AnalyzerError as exc:
+            return Outcome(source.id, item.url, "failed", str(exc)), True
+        if fetched.status == "not_modified":
+            if previous is None:
+                return Outcome(source.id, item.url, "failed", "HTTP 304 to an unconditional request"), True
+            previous.checked_at = now_utc()
+            self.cache.record(previous)
+            return self._after_cache(source, item, previous, "not modified upstream"), True
+        sha256, size = fetched.sha256 or file_digest(dest)[0], fetched.bytes
+        entry = CachedFile(
+            source_id=source.id,
+            date=item.date.isoformat(),
+            path=str(dest),
+            url=item.url,
+            sha256=sha256,
+            bytes=size,
+            fetched_at=now_utc(),
+            checked_at=now_utc(),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            extra={"snapshot": item.snapshot.isoformat() if item.snapshot else None},
+        )
+        # The previous snapshot of a single-file dataset is its latest good copy, whatever the URL
+        # (dated URLs change daily); of a multi-file dataset, the latest good copy of the same URL.
+        before = self.cache.latest(source.id, None if single else item.url)
+        try:
+            entry.rows = count_rows(source, dest)
+            check_file(source, size, entry.rows, before.rows if before else None, self.options.force)
+        except CheckFailed as exc:
+            entry.status = "held_back" if exc.held else "refused"
+            entry.message = str(exc)
+            self.cache.record(entry)
+            return self._outcome(source, item, entry, entry.status, f"{dest.name}: {exc}"), True
+        self.cache.record(entry)
+        return self._ingest(source, item, entry, f"downloaded {size:,} bytes"), True
+
+    def _after_cache(self, source: Source, item: Item, entry: CachedFile, why: str) -> Outcome:
+        if entry.status != "ok":
+            return self._outcome(source, item, entry, entry.status, f"{why}; {entry.message}")
+        return self._ingest(source, item, entry, why)
+
+    def _offline(self, source: Source) -> list[Outcome]:
+        """Re-ingest the newest cached snapshot (all its files) without touching the network."""
+        entries = [e for e in self.cache.entries(source.id) if e.status == "ok"]
+        if self.options.date:
+            entries = [e for e in entries if e.date <= self.date.isoformat()]
+        if not entries:
+            return [
+                Outcome(
+                    source.id, source.url, "failed", f"nothing cached for {source.id}; run without --offline"
+                )
+            ]
+        newest = entries[-1].date
+        outcomes = []
+        for entry in (e for e in entries if e.date == newest):
+            snapshot = (entry.extra or {}).get("snapshot")
+            item = Item(
+                entry.url,
+                entry.file.name,
+                dt.date.fromisoformat(entry.date),
+                snapshot=dt.date.fromisoformat(snapshot) if snapshot else None,
+            )
+            outcomes.append(self._ingest(source, item, entry, "from the cache (offline)"))
+        return outcomes
+
+    def _ingest(self, source: Source, item: Item, entry: CachedFile, why: str) -> Outcome:
+        kind = source.kind
+        if not kind:
+            return self._outcome(source, item, entry, "cached_only", f"{why}; cached at {entry.path}")
+        if kind not in ingest_mod.KINDS:
+            return self._outcome(
+                source, item, entry, "cached_only", f"{why}; ingest of {kind} is not available in this build"
+            )
+        if self.ws is None:
+            return self._outcome(source, item, entry, "cached_only", f"{why}; no database given")
+        options: dict[str, Any] = {**source.options, **item.options}
+        if item.snapshot:
+            options["date"] = item.snapshot
+        try:
+            result = ingest_mod.ingest(self.ws, kind, [entry.file], options=options, source=entry.url)[0]
+        except AnalyzerError as exc:
+            return self._outcome(source, item, entry, "failed", f"{why}; ingest failed: {exc}")
+        status = "unchanged" if result.skipped else "ingested"
+        outcome = self._outcome(source, item, entry, status, f"{why}; {result.summary()}")
+        outcome.dataset_id = result.dataset_id
+        outcome.snapshot_date = result.snapshot_date
+        return outcome
+
+    def _outcome(self, source: Source, item: Item, entry: CachedFile, status: str, message: str) -> Outcome:
+        return Outcome(
+            source.id,
+            entry.url,
+            status,
+            message,
+            path=entry.path,
+            sha256=entry.sha256,
+            bytes=entry.bytes,
+            snapshot_date=item.snapshot,
+        )
+
+    def _record(self, o: Outcome) -> None:
+        if self.ws is None or o.status == "dry_run":
+            return
+        self.ws.execute(
+            "insert into refresh_log (run_at, source_id, url, path, sha256, bytes, snapshot_date, status, "
+            "dataset_id, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.run_at,
+                o.dataset,
+                o.url,
+                o.path,
+                o.sha256,
+                o.bytes,
+                o.snapshot_date,
+                o.status,
+                o.dataset_id,
+                o.message,
+            ],
+        )
+
+
+def refresh(
+    ws: Workspace | None,
+    sources: list[Source],
+    cache: Cache,
+    fetcher: Fetcher | None,
+    options: RefreshOptions,
+    log: Callable[[str], None] | None = None,
+) -> Report:
+    """Refresh `sources` under the cache lock (no lock and no network for a dry run)."""
+    if options.url and len(sources) != 1:
+        raise ConfigError("--url replaces one dataset's URL: name exactly one dataset with it")
+    runner = Refresher(ws, cache, None if options.dry_run or options.offline else fetcher, options, log)
+    if options.dry_run:
+        return runner.run(sources)
+    with cache.lock():
+        return runner.run(sources)
