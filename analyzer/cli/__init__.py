@@ -6,7 +6,10 @@ stderr and exit status 1; `--debug` (or ANALYZER_DEBUG=1) shows the traceback in
 
 from __future__ import annotations
 
-from analyzer.cli import core  # noqa: F401  (registers the commands)
+from analyzer.cli import (
+    core,  # noqa: F401  (registers the commands)
+    report,  # noqa: F401
+)
 from analyzer.cli.app import app, main
 
 __all__ = ["app", "main"]
