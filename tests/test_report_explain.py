@@ -41,7 +41,7 @@ def test_domain_and_address_find_their_rows(rws: Workspace) -> None:
 
 
 def test_unknown_target_says_where_to_look(rws: Workspace) -> None:
-    with pytest.raises(NothingToExplain, match="no attribution row mentions address '192.0.2.1'"):
+    with pytest.raises(NothingToExplain, match=r"no attribution row mentions address '192\.0\.2\.1'"):
         explain(rws, "192.0.2.1")
 
 

@@ -43,7 +43,7 @@ def heatmap(report: Report, *, title: str) -> str:
     parents = [p for p, _ in report.entities_per_parent()]
     entities = sorted(grid, key=str.casefold)
     cell, label_w, head_h = 30, 260, 120
-    width = label_w + cell * len(parents) + 10
+    width = label_w + cell * len(parents) + 110  # room for the slanted last column label
     height = head_h + cell * len(entities) + 10
     parts = [
         f'<svg class="chart heatmap" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" '

@@ -28,7 +28,7 @@ a{color:#1a5fb4}
 svg.chart text{font:12px system-ui,sans-serif;fill:#1c2430}
 svg.chart .chart-title{font-weight:600}
 svg.bars rect{fill:#3c78b4}
-svg.heatmap rect.cell{fill:#1a5fb4;stroke:#d5dbe3;stroke-opacity:1}
+svg.heatmap rect.cell{fill:#7b3fa0;stroke:#d5dbe3;stroke-opacity:1}
 svg.heatmap rect.cell[data-services="0"]{fill:#ffffff}
 svg.heatmap text.n{fill:#ffffff;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
@@ -60,6 +60,7 @@ JS = """
     });
   });
   function openTarget(){var id=location.hash.slice(1);var el=id&&document.getElementById(id);if(el&&el.tagName==='DETAILS'){el.open=true;}}
+  document.querySelectorAll('a[href^="#ev-"]').forEach(function(a){a.addEventListener('click',function(){var el=document.getElementById(a.getAttribute('href').slice(1));if(el){el.open=true;}});});
   window.addEventListener('hashchange',openTarget);openTarget();
 })();
 """
