@@ -72,10 +72,12 @@ class Analyzer(Workspace):
         provider_country: str | None = None,
         service: str | None = None,
         as_of: str | dt.date | None = None,
+        history: bool = False,
         arrow: bool = False,
     ) -> Frame:
-        """Rows of attr_entity_services; with `as_of`, the state on that date."""
-        filters = Filters(list_code, provider_country, service, _date(as_of))
+        """Rows of attr_entity_services: the latest observation per (entity, domain, service) on or
+        before `as_of` (default: the latest snapshot), or every snapshot's row with `history=True`."""
+        filters = Filters(list_code, provider_country, service, _date(as_of), latest=not history)
         return _out(entity_services_table(self, filters), arrow)
 
     def provider_summary(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,16 +55,24 @@ def classify(target: str) -> tuple[str, str]:
     return "entity", text
 
 
+# The target as a whole token of the evidence text: "1.2.3.4" must not match "1.2.3.40" or the
+# prefix "1.2.3.4/30", "x.example" must not match "ax.example". The pattern is a parameter.
 _BY_ADDRESS = """
     select * from attr_entity_services
-    where contains(evidence, ?)
+    where regexp_matches(evidence, ?)
     order by entity_name, domain, service, provider_id, observed_on
 """
 _BY_DOMAIN = """
     select * from attr_entity_services
-    where domain = ? or domain like '%.' || ? or contains(evidence, ?)
+    where domain = ? or domain like '%.' || ? or regexp_matches(evidence, ?)
     order by entity_name, domain, service, provider_id, observed_on
 """
+
+
+def _token(value: str) -> str:
+    return r"(^|[^0-9A-Za-z.:/_-])" + re.escape(value) + r"\.?($|[^0-9A-Za-z.:/_-])"
+
+
 _BY_ENTITY = """
     select * from attr_entity_services
     where entity_id = ?
@@ -82,9 +91,9 @@ _BY_ENTITY_PART = """
 def _rows(ws: Workspace, kind: str, value: str) -> list[dict[str, Any]]:
     if kind == "address":
         # the address appears as a JSON string in some step (address, range or route fields)
-        return ws.rows(_BY_ADDRESS, [f'"{value}"'])
+        return ws.rows(_BY_ADDRESS, [_token(value)])
     if kind == "domain":
-        return ws.rows(_BY_DOMAIN, [value, value, f'"{value}"'])
+        return ws.rows(_BY_DOMAIN, [value, value, "(?i)" + _token(value)])
     rows = ws.rows(_BY_ENTITY, [value, value, normalize_name(value)])
     needle = normalize_name(value)
     if rows or not needle:

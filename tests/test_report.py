@@ -54,8 +54,13 @@ def test_as_of_shows_the_state_on_that_date(rws: Workspace) -> None:
     assert [o.observed_on for o in amazon[0].observations] == [dt.date(2024, 5, 1)]
 
 
-def test_all_snapshots_keep_every_observation(rws: Workspace) -> None:
-    report = build_report(rws)
+def test_the_default_is_the_latest_snapshot(rws: Workspace) -> None:
+    amazon = next(c for c in build_report(rws).claims if c.provider_id == "amazon")
+    assert [o.observed_on for o in amazon.observations] == [dt.date(2024, 5, 1)]
+
+
+def test_history_keeps_every_observation(rws: Workspace) -> None:
+    report = build_report(rws, Filters(latest=False))
     amazon = next(c for c in report.claims if c.provider_id == "amazon")
     assert (amazon.first_seen, amazon.last_seen) == (dt.date(2023, 5, 1), dt.date(2024, 5, 1))
 
@@ -123,7 +128,7 @@ def test_json_matrix_points_at_evidence_that_exists(rws: Workspace) -> None:
     }
     assert pointed == anchors
     assert doc["labels"]["confidence"]["medium"].startswith("an ASN-only match")
-    assert {d["dataset_id"] for d in doc["datasets"]} == {1, 2, 3, 4, 5, 6, 7}
+    assert {d["dataset_id"] for d in doc["datasets"]} == {1, 2, 3, 5, 6, 7}  # 4 is only in 2023
 
 
 class _Links(HTMLParser):

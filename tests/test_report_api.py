@@ -38,6 +38,8 @@ def test_entity_services_take_the_report_filters(api: analyzer.Analyzer) -> None
     assert rows.select("entity_id", "provider_id", "observed_on").rows() == [
         ("DEMO-nw", "amazon", __import__("datetime").date(2023, 5, 1))
     ]
+    assert api.entity_services(history=True).height == 8
+    assert api.entity_services().height == 7
     assert api.provider_summary(provider_country="CN")["provider_parent"].to_list() == ["Alibaba"]
 
 

@@ -43,6 +43,10 @@ def test_domain_and_address_find_their_rows(rws: Workspace) -> None:
 def test_unknown_target_says_where_to_look(rws: Workspace) -> None:
     with pytest.raises(NothingToExplain, match=r"no attribution row mentions address '192\.0\.2\.1'"):
         explain(rws, "192.0.2.1")
+    with pytest.raises(NothingToExplain):  # a prefix of an address in the evidence is not a match
+        explain(rws, "3.5.140.1")
+    with pytest.raises(NothingToExplain):  # nor is the tail of a longer hostname
+        explain(rws, "saas.example")
 
 
 def test_every_step_keeps_its_dataset_and_the_labels_are_explained(rws: Workspace) -> None:

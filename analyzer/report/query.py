@@ -50,6 +50,9 @@ class Filters:
     provider_country: str | None = None
     service: str | None = None
     as_of: dt.date | None = None
+    # False: every snapshot's row (history); True: the latest observation per (entity, domain,
+    # service) on or before `as_of` (the state then), as attr_provider_summary counts it.
+    latest: bool = True
 
     def __post_init__(self) -> None:
         if self.service is not None and self.service not in SERVICES:
@@ -58,14 +61,14 @@ class Filters:
     @property
     def restricts_rows(self) -> bool:
         """True when the provider summary must be recomputed from the filtered rows."""
-        return self.list_code is not None or self.as_of is not None
+        return self.list_code is not None or self.as_of is not None or not self.latest
 
     def describe(self) -> str:
         parts = [
             f"list {self.list_code}" if self.list_code else "",
             f"provider country {self.provider_country}" if self.provider_country else "",
             f"service {self.service}" if self.service else "",
-            f"as of {self.as_of}" if self.as_of else "all snapshots",
+            (f"as of {self.as_of}" if self.as_of else "latest snapshot") if self.latest else "all snapshots",
         ]
         return ", ".join(p for p in parts if p)
 
@@ -106,12 +109,12 @@ def _row_filter(filters: Filters, alias: str = "s") -> tuple[str, list[Any]]:
 
 
 def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """The filtered rows; with an as-of date, only the latest observation on or before it per
-    (entity, domain, service): the state on that date, not everything ever seen."""
+    """The filtered rows; unless history is asked for, only the latest observation (on or before the
+    as-of date) per (entity, domain, service): the state on that date, not everything ever seen."""
     where, params = _row_filter(filters)
     latest = (
         "qualify observed_on = max(observed_on) over (partition by entity_id, domain, service)"
-        if filters.as_of
+        if filters.latest
         else ""
     )
     query = f"""
