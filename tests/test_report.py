@@ -54,6 +54,21 @@ def test_as_of_shows_the_state_on_that_date(rws: Workspace) -> None:
     assert [o.observed_on for o in amazon[0].observations] == [dt.date(2024, 5, 1)]
 
 
+def test_a_provider_replaced_since_is_not_current(rws: Workspace) -> None:
+    later = ("DEMO-nw", "Northwind Vision Technology Co., Ltd.", "DEMO", dt.date(2019, 10, 9))
+    rws.con.execute(
+        "insert into attr_entity_services values (?, ?, ?, ?, 'northwind-vision.example', 'web_hosting', "
+        "'alibaba', 'Alibaba Cloud', 'Alibaba', 'CN', 'customer', 'medium', '[]', ?)",
+        [*later, dt.date(2025, 1, 1)],
+    )
+    us = build_report(rws, Filters(provider_country="US", service="web_hosting"))
+    assert [c.provider_id for c in us.claims] == ["google"]  # Amazon was replaced by Alibaba in 2025
+    then = build_report(
+        rws, Filters(provider_country="US", service="web_hosting", as_of=dt.date(2024, 12, 31))
+    )
+    assert sorted(c.provider_id for c in then.claims) == ["amazon", "google"]
+
+
 def test_the_default_is_the_latest_snapshot(rws: Workspace) -> None:
     amazon = next(c for c in build_report(rws).claims if c.provider_id == "amazon")
     assert [o.observed_on for o in amazon.observations] == [dt.date(2024, 5, 1)]
@@ -185,3 +200,22 @@ def test_cli_report_formats(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "--format 'pdf' is not one of" in result.output
     result = runner.invoke(app, ["--db", str(db), "report", "--as-of", "May 2024"])
     assert result.exit_code == 1 and "--as-of 'May 2024' is not a date" in result.output
+
+
+def test_every_sql_example_in_the_docs_runs_on_the_contract_columns(rws: Workspace) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "report.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", doc, flags=re.S)
+    assert len(queries) >= 5
+    for query in queries:
+        assert rws.rows(query), f"no rows from the documented query:\n{query}"
+
+
+def test_demo_writes_the_html_report_next_to_the_database(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from analyzer.demo import _demo_report
+
+    db = tmp_path / "demo.duckdb"
+    with Workspace(db) as ws:
+        _demo_report(make_fixture(ws), db, Console(file=io.StringIO()))
+    assert (tmp_path / "demo.html").read_text().startswith("<!DOCTYPE html>")

@@ -7,12 +7,18 @@ from html import escape
 from analyzer.report.model import Report
 
 SERVICE_COUNT = 6
+# Beyond these the charts stop being readable; the tables below them hold everything.
+MAX_BARS = 30
+MAX_HEAT_ROWS = 60
 
 
 def bars(data: list[tuple[str, int]], *, title: str, width: int = 640) -> str:
     """Horizontal bars, one per label, longest first; values printed at the bar's end."""
     if not data:
         return '<p class="empty">no data</p>'
+    if len(data) > MAX_BARS:
+        title = f"{title} — top {MAX_BARS} of {len(data)}"
+        data = data[:MAX_BARS]
     label_w, bar_h, gap, top = 190, 22, 6, 28
     most = max(v for _, v in data) or 1
     span = width - label_w - 60
@@ -40,14 +46,20 @@ def heatmap(report: Report, *, title: str) -> str:
     grid = report.parents_by_entity()
     if not grid:
         return '<p class="empty">no data</p>'
-    parents = [p for p, _ in report.entities_per_parent()]
+    parents = [p for p, _ in report.entities_per_parent()][:MAX_BARS]
     entities = sorted(grid, key=str.casefold)
+    if len(entities) > MAX_HEAT_ROWS:
+        # the entities with the most providers, still in name order
+        busiest = sorted(entities, key=lambda e: (-len(grid[e]), e.casefold()))[:MAX_HEAT_ROWS]
+        title = f"{title} — {MAX_HEAT_ROWS} of {len(entities)} entities with the most providers"
+        entities = sorted(busiest, key=str.casefold)
     cell, label_w, head_h = 30, 260, 120
     width = label_w + cell * len(parents) + 110  # room for the slanted last column label
     height = head_h + cell * len(entities) + 10
     parts = [
         f'<svg class="chart heatmap" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+        f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
     ]
     for j, parent in enumerate(parents):
         x = label_w + j * cell + cell // 2

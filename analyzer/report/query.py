@@ -90,28 +90,26 @@ def require_views(ws: Workspace, *names: str) -> None:
         )
 
 
-def _row_filter(filters: Filters, alias: str = "s") -> tuple[str, list[Any]]:
+def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """The filtered rows; unless history is asked for, only the latest observation (on or before the
+    as-of date) per (entity, domain, service): the state on that date, not everything ever seen.
+    The provider filter applies after that choice, so an old US provider replaced since is not shown
+    as current."""
     where: list[str] = []
     params: list[Any] = []
     if filters.list_code:
-        where.append(f"upper({alias}.list_code) = upper(?)")
+        where.append("upper(s.list_code) = upper(?)")
         params.append(filters.list_code)
-    if filters.provider_country:
-        where.append(f"upper({alias}.provider_country) = upper(?)")
-        params.append(filters.provider_country)
     if filters.service:
-        where.append(f"{alias}.service = ?")
+        where.append("s.service = ?")
         params.append(filters.service)
     if filters.as_of:
-        where.append(f"{alias}.observed_on <= ?")
+        where.append("s.observed_on <= ?")
         params.append(filters.as_of)
-    return (" and ".join(where) or "true"), params
-
-
-def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """The filtered rows; unless history is asked for, only the latest observation (on or before the
-    as-of date) per (entity, domain, service): the state on that date, not everything ever seen."""
-    where, params = _row_filter(filters)
+    provider = "true"
+    if filters.provider_country:
+        provider = "upper(provider_country) = upper(?)"
+        params.append(filters.provider_country)
     latest = (
         "qualify observed_on = max(observed_on) over (partition by entity_id, domain, service)"
         if filters.latest
@@ -121,13 +119,19 @@ def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:
         with filtered as (
             select s.*
             from attr_entity_services as s
-            where {where}
+            where {" and ".join(where) or "true"}
+        ),
+
+        current as (
+            select *
+            from filtered
+            {latest}
         ),
 
         final as (
             select *
-            from filtered
-            {latest}
+            from current
+            where {provider}
         )
 
         select * from final
