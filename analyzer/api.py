@@ -7,7 +7,7 @@ import datetime as dt
 import importlib
 import ipaddress
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 import pyarrow as pa
@@ -20,9 +20,9 @@ from analyzer.report import Filters, Report, build_report
 from analyzer.report import entity_services as entity_services_table
 from analyzer.report import provider_summary as provider_summary_table
 from analyzer.sqlquery import run_query
-from analyzer.workspace import Workspace
+from analyzer.workspace import Workspace, arrow_of
 
-Frame = pl.DataFrame | pa.Table
+Frame: TypeAlias = pl.DataFrame | pa.Table
 
 
 def _date(value: str | dt.date | None) -> dt.date | None:
@@ -124,10 +124,10 @@ class Analyzer(Workspace):
 
     def sql(self, query: str, *, arrow: bool = False) -> Frame:
         """Any query over the database; the result as a DataFrame."""
-        cur = self.execute(query)
-        if cur.description is None:
+        cursor = self.execute(query)
+        if cursor.description is None:
             return pa.table({}) if arrow else pl.DataFrame()
-        return _out(cur.to_arrow_table(), arrow)
+        return _out(arrow_of(cursor), arrow)
 
     def rows_of(self, query: str) -> list[dict[str, Any]]:
         """Rows as dicts (what `analyzer sql --format json` prints)."""

@@ -158,11 +158,11 @@ def tree(explanation: Explanation) -> Tree:
             node = by_entity[claim.entity_id] = root.add(
                 f"[bold]{claim.entity_name}[/] ({claim.list_code}{listed}; {claim.entity_id})"
             )
-        mark = f" [yellow]({claim.mark})[/]" if claim.mark else ""
+        labels = f"{claim.relationship}, {claim.confidence} confidence"
         branch = node.add(
             f"{claim.domain} · [bold]{claim.service}[/] → {claim.provider_name} "
             f"({claim.provider_parent}, {claim.provider_country or '?'}) — "
-            f"{claim.relationship}, {claim.confidence} confidence{mark}"
+            + (f"[yellow]{labels}[/]" if claim.uncertain else labels)
         )
         for obs in claim.observations:
             seen = branch.add(f"observed {obs.observed_on or 'undated'}")
@@ -198,8 +198,8 @@ def to_rows(explanation: Explanation) -> list[dict[str, Any]]:
                     {
                         "observed_on": o.observed_on,
                         "steps": [
-                            {**s, "dataset": report.datasets.get(s.get("dataset_id"))}
-                            if s.get("dataset_id")
+                            {**s, "dataset": report.datasets.get(s["dataset_id"])}
+                            if isinstance(s.get("dataset_id"), int)
                             else s
                             for s in o.steps
                         ],

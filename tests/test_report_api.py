@@ -48,6 +48,9 @@ def test_sql_and_entities(api: analyzer.Analyzer) -> None:
     assert frame["n"].to_list() == [8]
     assert isinstance(api.sql("select 1 as x", arrow=True), pa.Table)
     assert isinstance(api.entities(), pl.DataFrame)
+    assert api.sql("create temp table t (x int)").is_empty()
+    with pytest.raises(AnalyzerError, match="query failed"):
+        api.sql("select * from no_such_table")
 
 
 def test_explain_and_report_objects(api: analyzer.Analyzer) -> None:
