@@ -74,11 +74,13 @@ def heatmap(report: Report, *, title: str) -> str:
             level = len(services)
             opacity = 0.0 if not level else 0.25 + 0.75 * min(level, SERVICE_COUNT) / SERVICE_COUNT
             tip = f"{entity} × {parent}: " + (", ".join(services) if services else "none")
-            parts.append(
+            rect = (
                 f'<rect class="cell" x="{label_w + j * cell + 1}" y="{y + 1}" width="{cell - 2}" '
                 f'height="{cell - 2}" data-services="{level}" fill-opacity="{opacity:.2f}">'
                 f"<title>{escape(tip)}</title></rect>"
             )
+            anchor = report.first_anchor(entity, parent) if level else None
+            parts.append(f'<a href="#{anchor}">{rect}</a>' if anchor else rect)
             if level:
                 parts.append(
                     f'<text class="n" x="{label_w + j * cell + cell // 2}" y="{y + cell - 10}" '

@@ -85,11 +85,20 @@ def _badges(relationship: str, confidence: str) -> str:
     return "".join(out)
 
 
+def _entity_links(report: Report, row: dict[str, Any]) -> str:
+    """Each entity name of a summary row, linked to its evidence when the claim is on this page."""
+    links = []
+    for name in row["entity_names"] or []:
+        anchor = report.first_anchor(name, row["provider_parent"], row["service"])
+        links.append(f'<a href="#{anchor}">{_e(name)}</a>' if anchor else _e(name))
+    return "; ".join(links)
+
+
 def _summary_table(report: Report) -> str:
     rows = "".join(
         f"<tr><td>{_e(r['provider_parent'])}</td><td>{_e(r['service'])}</td>"
         f'<td class="num">{int(r["entities"])}</td><td>{_e(r["provider_country"])}</td>'
-        f"<td>{_e('; '.join(r['entity_names'] or []))}</td></tr>"
+        f"<td>{_entity_links(report, r)}</td></tr>"
         for r in report.summary
     )
     return (

@@ -155,6 +155,7 @@ class Report:
     summary: list[dict[str, Any]]
     claims: list[Claim]
     datasets: dict[int, dict[str, Any]]
+    _anchors: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
 
     @property
     def services(self) -> list[str]:
@@ -188,6 +189,14 @@ class Report:
         for c in self.claims:
             out.setdefault(c.entity_name, {}).setdefault(c.provider_parent, set()).add(c.service)
         return out
+
+    def first_anchor(self, entity_name: str, parent: str, service: str | None = None) -> str | None:
+        """The evidence anchor of the first claim of an entity with a provider parent (and service)."""
+        if not self._anchors:
+            for c in self.claims:
+                self._anchors.setdefault((c.entity_name, c.provider_parent, c.service), c.anchor)
+                self._anchors.setdefault((c.entity_name, c.provider_parent, None), c.anchor)
+        return self._anchors.get((entity_name, parent, service))
 
     def entities_per_parent(self) -> list[tuple[str, int]]:
         """Distinct entities per provider parent, over all services, largest first."""
