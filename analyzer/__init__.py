@@ -5,18 +5,23 @@ Notebook use::
     import analyzer
     ws = analyzer.open("analyzer.duckdb")
     ws.df("select * from entities where list_code = 'EL'")
+    ws.provider_summary(list_code="EL")      # polars DataFrames; arrow=True for Arrow tables
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.workspace import Workspace, open_workspace
+from analyzer import settings
+from analyzer.workspace import Workspace
 
 __version__ = "0.1.0"
-__all__ = ["Workspace", "__version__", "open"]
+__all__ = ["Analyzer", "Workspace", "__version__", "open"]
 
 
-def open(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:
-    """Open (or create) an analyzer database; see Workspace for the query methods."""
-    return open_workspace(path, read_only=read_only)
+def open(path: str | Path | None = None, *, read_only: bool = False) -> Analyzer:
+    """Open (or create) an analyzer database; see Analyzer for the DataFrame methods."""
+    return Analyzer(settings.db_path(path), read_only=read_only)
+
+
+from analyzer.api import Analyzer  # noqa: E402 - after open(), which the api module does not need

@@ -46,6 +46,22 @@ def build_demo(db: Path, console: Console) -> Workspace:
     return ws
 
 
+def _demo_report(ws: Workspace, db: Path, console: Console) -> None:
+    """The full report, and the HTML page next to the database, once the attribution views exist."""
+    from analyzer.errors import SQLError
+    from analyzer.report import build_report, rich_report, write_report
+
+    try:
+        report = build_report(ws)
+    except SQLError as exc:
+        console.print(f"[yellow]no provider report:[/] {exc}")
+        return
+    console.print(rich_report(report))
+    html = db.with_suffix(".html")
+    write_report(report, "html", html)
+    console.print(f"HTML report: {html}")
+
+
 def run_demo(db: Path, console: Console) -> None:
     started = time.perf_counter()
     console.print(
@@ -61,6 +77,7 @@ def run_demo(db: Path, console: Console) -> None:
             title="Demo watchlist",
             console=console,
         )
+        _demo_report(ws, db, console)
     finally:
         ws.close()
     console.print(f"done in {time.perf_counter() - started:.1f} s; open it with `analyzer --db {db} sql ...`")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -158,7 +159,7 @@ class Workspace:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def arrow(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
-        table = self.execute(query, params).to_arrow_table()
+        table = arrow_of(self.execute(query, params))
         assert isinstance(table, pa.Table)
         return table
 
@@ -176,6 +177,15 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def arrow_of(cursor: Any) -> pa.Table:
+    """An executed query's result as Arrow. DuckDB 2 warns that this copies the rows and suggests
+    con.sql(); but con.sql refuses to run while an earlier execute() result is not fetched to the
+    end (every fetchone() leaves one), so the copy is the price of a usable connection."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        return cursor.to_arrow_table()
 
 
 def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:

@@ -11,6 +11,7 @@ from analyzer.cli import (
     ct,  # noqa: F401
     network,  # noqa: F401
     refresh,  # noqa: F401
+    report,  # noqa: F401
 )
 from analyzer.cli.app import app, main
 

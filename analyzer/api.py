@@ -1,0 +1,151 @@
+"""The notebook API: `analyzer.open(path)` returns an Analyzer, a Workspace whose methods return
+polars DataFrames (or Arrow tables with `arrow=True`). The CLI calls the same library functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import ipaddress
+from collections.abc import Iterable
+from typing import Any, TypeAlias
+
+import polars as pl
+import pyarrow as pa
+
+from analyzer import entities as entities_mod
+from analyzer.errors import AnalyzerError
+from analyzer.explain import explain as explain_target
+from analyzer.explain import to_rows as explanation_rows
+from analyzer.report import Filters, Report, build_report
+from analyzer.report import entity_services as entity_services_table
+from analyzer.report import provider_summary as provider_summary_table
+from analyzer.sqlquery import run_query
+from analyzer.workspace import Workspace, arrow_of
+
+Frame: TypeAlias = pl.DataFrame | pa.Table
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _out(table: pa.Table, arrow: bool) -> Frame:
+    if arrow:
+        return table
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _frame(result: Any) -> pl.DataFrame:
+    """A lookup module's result (Arrow, polars or rows) as a DataFrame."""
+    if isinstance(result, pl.DataFrame):
+        return result
+    if isinstance(result, pa.Table):
+        frame = pl.from_arrow(result)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+    return pl.DataFrame(list(result))
+
+
+class Analyzer(Workspace):
+    """An analyzer database for notebooks: entities, entity services, provider summary, lookups, SQL."""
+
+    def entities(
+        self,
+        *,
+        list_code: str | None = None,
+        country: str | None = None,
+        search: str | None = None,
+        arrow: bool = False,
+    ) -> Frame:
+        """Current watchlist entries (same filters as `analyzer entities`)."""
+        frame = entities_mod.entities_frame(self, list_code=list_code, country=country, search=search)
+        return frame.to_arrow() if arrow else frame
+
+    def entity_services(
+        self,
+        *,
+        list_code: str | None = None,
+        provider_country: str | None = None,
+        service: str | None = None,
+        as_of: str | dt.date | None = None,
+        history: bool = False,
+        arrow: bool = False,
+    ) -> Frame:
+        """Rows of attr_entity_services: the latest observation per (entity, domain, service) on or
+        before `as_of` (default: the latest snapshot), or every snapshot's row with `history=True`."""
+        filters = Filters(list_code, provider_country, service, _date(as_of), latest=not history)
+        return _out(entity_services_table(self, filters), arrow)
+
+    def provider_summary(
+        self,
+        *,
+        list_code: str | None = None,
+        provider_country: str | None = None,
+        service: str | None = None,
+        as_of: str | dt.date | None = None,
+        arrow: bool = False,
+    ) -> Frame:
+        """Provider parent by service: distinct entities and their names (the report's first table)."""
+        filters = Filters(list_code, provider_country, service, _date(as_of))
+        return _out(provider_summary_table(self, filters), arrow)
+
+    def report(self, **filters: Any) -> Report:
+        """The report object; render it with `analyzer.report.render(report, "html")`."""
+        if "as_of" in filters:
+            filters["as_of"] = _date(filters["as_of"])
+        return build_report(self, Filters(**filters))
+
+    def explain(self, target: str) -> list[dict[str, Any]]:
+        """The evidence of every row about an entity, domain or address (as `analyzer explain --json`)."""
+        return explanation_rows(explain_target(self, target))
+
+    def lookup(self, targets: str | Iterable[str], *, arrow: bool = False) -> Frame:
+        """Attribution of addresses and hostnames against the loaded ranges, routes and DNS data."""
+        items = [targets] if isinstance(targets, str) else list(targets)
+        addresses, names = [], []
+        for item in items:
+            try:
+                addresses.append(str(ipaddress.ip_address(item.strip())))
+            except ValueError:
+                names.append(item.strip())
+        frames = []
+        if addresses:
+            frames.append(
+                _frame(_capability("analyzer.network.lookup", "attribute_addresses")(self, addresses))
+            )
+        if names:
+            frames.append(_frame(_capability("analyzer.dns.lookup", "lookup_hostnames")(self, names)))
+        frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        return frame.to_arrow() if arrow else frame
+
+    def sql(self, query: str, *, arrow: bool = False) -> Frame:
+        """Any query over the database; the result as a DataFrame."""
+        cursor = self.execute(query)
+        if cursor.description is None:
+            return pa.table({}) if arrow else pl.DataFrame()
+        return _out(arrow_of(cursor), arrow)
+
+    def rows_of(self, query: str) -> list[dict[str, Any]]:
+        """Rows as dicts (what `analyzer sql --format json` prints)."""
+        return run_query(self, query)
+
+
+def _capability(module: str, function: str) -> Any:
+    """A function of a capability that may not be installed in this version."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            raise AnalyzerError(
+                f"lookup needs {module}, which this analyzer version does not include yet "
+                "(the network and DNS capabilities)"
+            ) from None
+        raise
+    fn = getattr(mod, function, None)
+    if fn is None:
+        raise AnalyzerError(f"{module} has no {function}(); this analyzer version cannot look up")
+    return fn

@@ -1,0 +1,212 @@
+"""Reading the answers: parameterised SQL over the contract views `attr_entity_services` and
+`attr_provider_summary`. Every consumer (CLI, HTML, notebook API) goes through these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from analyzer.errors import ConfigError, SQLError
+from analyzer.workspace import Workspace
+
+SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "tls_ca")
+RELATIONSHIPS = ("customer", "via_intermediary", "self_hosted", "gateway", "verification_only")
+CONFIDENCES = ("high", "medium", "low")
+
+ENTITY_SERVICE_COLUMNS = (
+    "entity_id",
+    "entity_name",
+    "list_code",
+    "listed_on",
+    "domain",
+    "service",
+    "provider_id",
+    "provider_name",
+    "provider_parent",
+    "provider_country",
+    "relationship",
+    "confidence",
+    "evidence",
+    "observed_on",
+)
+SUMMARY_COLUMNS = (
+    "provider_parent",
+    "service",
+    "entities",
+    "entity_names",
+    "provider_country",
+    "provider_ids",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the report is restricted to; every value reaches SQL as a parameter."""
+
+    list_code: str | None = None
+    provider_country: str | None = None
+    service: str | None = None
+    as_of: dt.date | None = None
+    # False: every snapshot's row (history); True: the latest observation per (entity, domain,
+    # service) on or before `as_of` (the state then), as attr_provider_summary counts it.
+    latest: bool = True
+
+    def __post_init__(self) -> None:
+        if self.service is not None and self.service not in SERVICES:
+            raise ConfigError(f"--service {self.service!r} is not one of: {', '.join(SERVICES)}")
+
+    @property
+    def restricts_rows(self) -> bool:
+        """True when the provider summary must be recomputed from the filtered rows."""
+        return self.list_code is not None or self.as_of is not None or not self.latest
+
+    def describe(self) -> str:
+        parts = [
+            f"list {self.list_code}" if self.list_code else "",
+            f"provider country {self.provider_country}" if self.provider_country else "",
+            f"service {self.service}" if self.service else "",
+            (f"as of {self.as_of}" if self.as_of else "latest snapshot") if self.latest else "all snapshots",
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+def require_views(ws: Workspace, *names: str) -> None:
+    """Fail with what to do when the attribution views are not in this database (yet)."""
+    have = {
+        r[0]
+        for r in ws.execute(
+            "select table_name from information_schema.tables where list_contains(?, table_name)",
+            [list(names)],
+        ).fetchall()
+    }
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise SQLError(
+            f"{', '.join(missing)} not found in {ws.path}: this analyzer version has no attribution "
+            "views yet, or the database predates them; re-open it with a version that has sql/30_attr_*"
+        )
+
+
+def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """The filtered rows; unless history is asked for, only the latest observation (on or before the
+    as-of date) per (entity, domain, service): the state on that date, not everything ever seen.
+    The provider filter applies after that choice, so an old US provider replaced since is not shown
+    as current."""
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.list_code:
+        where.append("upper(s.list_code) = upper(?)")
+        params.append(filters.list_code)
+    if filters.service:
+        where.append("s.service = ?")
+        params.append(filters.service)
+    if filters.as_of:
+        where.append("s.observed_on <= ?")
+        params.append(filters.as_of)
+    provider = "true"
+    if filters.provider_country:
+        provider = "upper(provider_country) = upper(?)"
+        params.append(filters.provider_country)
+    latest = (
+        "qualify observed_on = max(observed_on) over (partition by entity_id, domain, service)"
+        if filters.latest
+        else ""
+    )
+    query = f"""
+        with filtered as (
+            select s.*
+            from attr_entity_services as s
+            where {" and ".join(where) or "true"}
+        ),
+
+        current as (
+            select *
+            from filtered
+            {latest}
+        ),
+
+        final as (
+            select *
+            from current
+            where {provider}
+        )
+
+        select * from final
+    """  # noqa: S608 - clauses are fixed strings; values are parameters
+    return query, params
+
+
+def entity_services(ws: Workspace, filters: Filters | None = None) -> pa.Table:
+    """Rows of attr_entity_services under the filters, ordered for reading."""
+    require_views(ws, "attr_entity_services")
+    query, params = _rows_sql(filters or Filters())
+    return ws.arrow(
+        f"select * from ({query}) order by entity_name, entity_id, service, provider_parent, "  # noqa: S608
+        "provider_id, domain, observed_on",
+        params,
+    )
+
+
+def provider_summary(ws: Workspace, filters: Filters | None = None) -> pa.Table:
+    """Provider parent by service: distinct entities served and their names.
+
+    Read from attr_provider_summary when only its own columns are filtered; recomputed with the
+    same grain from attr_entity_services when a list or an as-of date restricts the rows."""
+    filters = filters or Filters()
+    if not filters.restricts_rows:
+        require_views(ws, "attr_provider_summary")
+        where, params = [], []
+        if filters.provider_country:
+            where.append("upper(provider_country) = upper(?)")
+            params.append(filters.provider_country)
+        if filters.service:
+            where.append("service = ?")
+            params.append(filters.service)
+        clause = " and ".join(where) or "true"
+        return ws.arrow(
+            f"""
+            select {", ".join(SUMMARY_COLUMNS)}
+            from attr_provider_summary
+            where {clause}
+            order by entities desc, provider_parent, service
+            """,  # noqa: S608 - fixed strings; values are parameters
+            params,
+        )
+    require_views(ws, "attr_entity_services")
+    rows, params = _rows_sql(filters)
+    return ws.arrow(
+        f"""
+        with rows as ({rows}),
+
+        final as (
+            select
+                provider_parent,
+                service,
+                count(distinct entity_id) as entities,
+                list(distinct entity_name order by entity_name) as entity_names,
+                any_value(provider_country) as provider_country,
+                list(distinct provider_id order by provider_id) as provider_ids
+            from rows
+            group by provider_parent, service
+        )
+
+        select * from final
+        order by entities desc, provider_parent, service
+        """,  # noqa: S608 - fixed strings; values are parameters
+        params,
+    )
+
+
+def dataset_provenance(ws: Workspace, dataset_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The `datasets` rows behind evidence steps, by id (source, sha256, snapshot date)."""
+    if not dataset_ids:
+        return {}
+    rows = ws.rows(
+        "select dataset_id, kind, format, source, sha256, snapshot_date, label "
+        "from datasets where list_contains(?, dataset_id)",
+        [sorted(set(dataset_ids))],
+    )
+    return {r["dataset_id"]: r for r in rows}

@@ -1,0 +1,235 @@
+"""The report as a terminal table (rich), Markdown, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from analyzer.output import jsonable
+from analyzer.report.model import CONFIDENCE_MEANING, RELATIONSHIP_MEANING, Claim, Report
+
+TITLE = "Who keeps listed companies online"
+
+
+def _names(value: Any) -> str:
+    return "; ".join(value or [])
+
+
+def legend_lines() -> list[str]:
+    rel = [f"{k}: {v}" for k, v in RELATIONSHIP_MEANING.items()]
+    conf = [f"{k}: {v}" for k, v in CONFIDENCE_MEANING.items()]
+    return ["relationship — " + " | ".join(rel), "confidence — " + " | ".join(conf)]
+
+
+# -- terminal ---------------------------------------------------------------------------------
+def rich_report(report: Report) -> Group:
+    """Summary and matrix as rich tables; uncertain cells in yellow with their labels spelled out."""
+    summary = Table(title=f"Providers by service ({report.filters.describe()})", header_style="bold")
+    for col in ("provider", "service", "entities", "country", "entity names"):
+        summary.add_column(col, overflow="fold", justify="right" if col == "entities" else "left")
+    for r in report.summary:
+        summary.add_row(
+            r["provider_parent"],
+            r["service"],
+            str(r["entities"]),
+            r["provider_country"] or "",
+            _names(r["entity_names"]),
+        )
+    matrix = Table(title="Entities by service (cells: providers)", header_style="bold", show_lines=True)
+    matrix.add_column("entity", overflow="fold")
+    matrix.add_column("list")
+    for service in report.services:
+        matrix.add_column(service, overflow="fold")
+    for row in report.matrix():
+        cells = []
+        for service in report.services:
+            text = Text()
+            for i, cell in enumerate(row.cells.get(service, [])):
+                if i:
+                    text.append("\n")
+                text.append(cell.provider_name)
+                if cell.mark:
+                    text.append(f" ({cell.mark})", style="yellow")
+            cells.append(text)
+        matrix.add_row(row.entity_name, row.list_code, *cells)
+    notes = Text("\n".join(legend_lines()) + "\nevidence: `analyzer explain ENTITY_OR_DOMAIN`", style="dim")
+    if not report.claims:
+        notes = Text("no attributions match these filters", style="yellow")
+    return Group(summary, matrix, notes)
+
+
+def to_table_text(report: Report, width: int = 160) -> str:
+    """The terminal rendering as plain text, for --out with --format table."""
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    console.print(rich_report(report))
+    return console.export_text()
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+def _md(value: Any) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    lines = [
+        f"# {TITLE}",
+        "",
+        f"Database `{report.database}`, generated {report.generated_at.isoformat()}; {report.filters.describe()}.",
+        "",
+        "## Providers by service",
+        "",
+        "| provider | service | entities | country | entity names |",
+        "|---|---|---:|---|---|",
+    ]
+    lines += [
+        f"| {_md(r['provider_parent'])} | {r['service']} | {r['entities']} | "
+        f"{_md(r['provider_country'])} | {_md(_names(r['entity_names']))} |"
+        for r in report.summary
+    ]
+    services = report.services
+    lines += [
+        "",
+        "## Entities by service",
+        "",
+        "Cells name providers; a label in *italics* marks a claim that is not a plain high-confidence "
+        "customer relationship. Numbers link to the evidence below.",
+        "",
+        "| entity | list | " + " | ".join(services) + " |",
+        "|---|---|" + "---|" * len(services),
+    ]
+    index = {c.anchor: i + 1 for i, c in enumerate(report.claims)}
+    for row in report.matrix():
+        cells = []
+        for service in services:
+            parts = []
+            for cell in row.cells.get(service, []):
+                refs = " ".join(f"[{index[c.anchor]}](#{c.anchor})" for c in cell.claims)
+                label = _md(cell.provider_name) + (f" *({_md(cell.mark)})*" if cell.mark else "")
+                parts.append(f"{label} {refs}")
+            cells.append("<br>".join(parts))
+        lines.append(f"| {_md(row.entity_name)} | {_md(row.list_code)} | " + " | ".join(cells) + " |")
+    lines += ["", "Labels: " + "; ".join(legend_lines()), "", "## Evidence", ""]
+    for claim in report.claims:
+        lines += _markdown_claim(report, claim, index[claim.anchor])
+    if not report.claims:
+        lines.append("No attributions match these filters.")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_claim(report: Report, claim: Claim, number: int) -> list[str]:
+    label = f" — {claim.mark}" if claim.mark else ""
+    lines = [
+        f'<a id="{claim.anchor}"></a>',
+        f"**{number}. {_md(claim.entity_name)} · {claim.domain} · {claim.service} → "
+        f"{_md(claim.provider_name)}** ({claim.relationship}, {claim.confidence} confidence{label})",
+        "",
+    ]
+    for obs in claim.observations:
+        lines.append(f"- observed {obs.observed_on or 'undated'}:")
+        for step in obs.steps:
+            where = report.dataset_label(step.get("dataset_id"))
+            date = f" [{step['date']}]" if step.get("date") else ""
+            lines.append(
+                f"  - `{step.get('kind', '?')}` {_md(step.get('text', ''))}{date}"
+                + (f" — {where}" if where else "")
+            )
+    lines.append("")
+    return lines
+
+
+# -- CSV and JSON ---------------------------------------------------------------------------
+def summary_csv(report: Report) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(
+        ["provider_parent", "service", "entities", "provider_country", "entity_names", "provider_ids"]
+    )
+    for r in report.summary:
+        writer.writerow(
+            [
+                r["provider_parent"],
+                r["service"],
+                r["entities"],
+                r["provider_country"] or "",
+                _names(r["entity_names"]),
+                _names(r.get("provider_ids")),
+            ]
+        )
+    return buf.getvalue()
+
+
+def matrix_csv(report: Report) -> str:
+    """Entity by service, cells 'Provider (labels)' joined by '; '."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["entity_id", "entity_name", "list_code", "listed_on", *report.services])
+    for row in report.matrix():
+        writer.writerow(
+            [row.entity_id, row.entity_name, row.list_code, row.listed_on or ""]
+            + ["; ".join(c.label for c in row.cells.get(s, [])) for s in report.services]
+        )
+    return buf.getvalue()
+
+
+def to_json(report: Report) -> str:
+    matrix = [
+        {
+            "entity_id": row.entity_id,
+            "entity_name": row.entity_name,
+            "list_code": row.list_code,
+            "listed_on": row.listed_on,
+            "services": {
+                service: [
+                    {
+                        "provider_id": c.provider_id,
+                        "provider_name": c.provider_name,
+                        "provider_parent": c.provider_parent,
+                        "relationship": c.relationship,
+                        "confidence": c.confidence,
+                        "domains": c.domains,
+                        "evidence": [claim.anchor for claim in c.claims],
+                    }
+                    for c in row.cells.get(service, [])
+                ]
+                for service in report.services
+            },
+        }
+        for row in report.matrix()
+    ]
+    claims = [
+        {
+            "anchor": c.anchor,
+            "entity_id": c.entity_id,
+            "entity_name": c.entity_name,
+            "domain": c.domain,
+            "service": c.service,
+            "provider_id": c.provider_id,
+            "provider_parent": c.provider_parent,
+            "relationship": c.relationship,
+            "confidence": c.confidence,
+            "observations": [{"observed_on": o.observed_on, "steps": o.steps} for o in c.observations],
+        }
+        for c in report.claims
+    ]
+    doc = {
+        "generated_at": report.generated_at,
+        "database": report.database,
+        "filters": {
+            "list": report.filters.list_code,
+            "provider_country": report.filters.provider_country,
+            "service": report.filters.service,
+            "as_of": report.filters.as_of,
+        },
+        "labels": {"relationship": RELATIONSHIP_MEANING, "confidence": CONFIDENCE_MEANING},
+        "provider_summary": report.summary,
+        "entity_matrix": matrix,
+        "evidence": claims,
+        "datasets": list(report.datasets.values()),
+    }
+    return json.dumps(jsonable(doc), ensure_ascii=False, indent=2)
