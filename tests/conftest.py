@@ -45,3 +45,13 @@ def ws() -> Iterator[Workspace]:
 @pytest.fixture
 def db_file(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def only_watchlist_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build whose only ingest kinds are csl and watchlist: for tests of the download-only path."""
+    import analyzer.ingest as ingest_mod
+
+    monkeypatch.setattr(
+        ingest_mod, "KINDS", {k: v for k, v in ingest_mod.KINDS.items() if k in ("csl", "watchlist")}
+    )

@@ -53,6 +53,7 @@ def local_registry(tmp_path: Path, server: LocalServer) -> Path:
             "url": server.url("/ips-v4"),
             "format": "text",
             "kind": "ranges",
+            "options": {"provider": "cloudflare"},
             "licence": "-",
             "frequency": 30,
             "rows": [5, 1000],
@@ -79,6 +80,7 @@ def test_unknown_dataset_is_one_clear_error():
     assert "unknown dataset 'nosuch'; expected one of: csl, aws" in result.stderr
 
 
+@pytest.mark.usefixtures("only_watchlist_kinds")
 def test_refresh_then_datasets_show_what_is_cached_and_loaded(server, tmp_path):
     server.routes["/consolidated.csv"] = Route(
         (DATA / "watchman_csl_sample_2019.csv").read_bytes(), "text/csv"
@@ -177,6 +179,7 @@ def test_script_passes_exit_codes_to_the_scheduler(server, tmp_path):
     assert bad.returncode == 1 and "configuration error" in bad.stderr
 
 
+@pytest.mark.usefixtures("only_watchlist_kinds")
 def test_killed_refresh_restarts_without_refetching_or_half_loading(server, tmp_path):
     """kill -9 in the middle of the second download; the next run skips the first file and resumes."""
     csl = (DATA / "watchman_csl_sample_2019.csv").read_bytes()
@@ -209,6 +212,15 @@ def test_killed_refresh_restarts_without_refetching_or_half_loading(server, tmp_
     assert "csl: unchanged: already fetched for this date" in rerun.stdout
     assert (tmp_path / "data" / "cloudflare-v4" / "2024-01-02" / "ips-v4").read_bytes() == ranges
     shown = runner.invoke(
-        app, ["--db", str(tmp_path / "k.duckdb"), "sql", "select kind, status from datasets", "-f", "csv"]
+        app,
+        [
+            "--db",
+            str(tmp_path / "k.duckdb"),
+            "sql",
+            "select kind, status from datasets order by dataset_id",
+            "-f",
+            "csv",
+        ],
     )
-    assert shown.stdout.split() == ["kind,status", "csl,loaded"], "one complete load, nothing half-loaded"
+    expected = ["kind,status", "csl,loaded", "ranges,loaded"]
+    assert shown.stdout.split() == expected, "one complete load each, nothing half-loaded"

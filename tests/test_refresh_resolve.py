@@ -84,6 +84,7 @@ def test_pfx2as_nearest_file_from_the_creation_log(server, fetcher, tmp_path, as
     assert item.snapshot == dt.date.fromisoformat(snapshot)
 
 
+@pytest.mark.usefixtures("only_watchlist_kinds")
 def test_pfx2as_refresh_downloads_the_nearest_file_and_dates_it(server, fetcher, ws, tmp_path):
     server.routes["/routeviews-prefix2as/pfx2as-creation.log"] = Route(
         (DATA / "pfx2as-creation.log").read_bytes(), "text/plain"
@@ -224,6 +225,7 @@ def test_openintel_day_listing_is_paged_and_each_parquet_fetched(server, fetcher
     assert pq.read_table(cache.entries("openintel-tranco")[0].path).num_rows == 1
 
 
+@pytest.mark.usefixtures("only_watchlist_kinds")
 def test_crtsh_queries_each_entity_rate_limited_and_resumes(server, fetcher, ws, waits, tmp_path):
     ingest(ws, "watchlist", [datasets_dir() / "demo" / "watchlist.yaml"])
     names = ws.rows("select count(*) as n from entities where list_code = 'DEMO'")[0]["n"]

@@ -153,6 +153,7 @@ def _cloud_json(prefixes: int) -> bytes:
     return json.dumps({**real, "prefixes": real["prefixes"][:prefixes]}).encode()
 
 
+@pytest.mark.usefixtures("only_watchlist_kinds")
 def test_range_file_that_shrank_is_held_back_unless_forced(server, ws, cache, fetcher, tmp_path):
     entry = {
         "id": "google-cloud",
@@ -180,6 +181,7 @@ def test_range_file_that_shrank_is_held_back_unless_forced(server, ws, cache, fe
     assert cache.latest("google-cloud").rows == 60
 
 
+@pytest.mark.usefixtures("only_watchlist_kinds")
 def test_interrupted_refresh_restarts_without_refetching_or_half_loads(
     server, ws, cache, certs, tmp_path, monkeypatch
 ):

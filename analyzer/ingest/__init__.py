@@ -10,9 +10,9 @@ from analyzer.ct import ingest as ct_ingest
 from analyzer.ct.match import refresh_if_stale as ct_refresh_if_stale
 from analyzer.errors import ConfigError
 from analyzer.ingest import csl, watchlist
+from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
 from analyzer.network import ranges as net_ranges
 from analyzer.network import routing as net_routing
-from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
 from analyzer.workspace import Workspace
 
 
