@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 import polars as pl
 import pyarrow as pa
 
+from analyzer import attribution
 from analyzer import entities as entities_mod
 from analyzer.errors import AnalyzerError
 from analyzer.explain import explain as explain_target
@@ -124,6 +125,7 @@ class Analyzer(Workspace):
 
     def sql(self, query: str, *, arrow: bool = False) -> Frame:
         """Any query over the database; the result as a DataFrame."""
+        attribution.ensure_if_stored(self, query)
         cursor = self.execute(query)
         if cursor.description is None:
             return pa.table({}) if arrow else pl.DataFrame()

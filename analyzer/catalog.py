@@ -11,6 +11,7 @@ import yaml
 
 from analyzer.errors import ConfigError
 from analyzer.resources import datasets_dir
+from analyzer.workspace import first_row
 
 SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting")
 RELATIONSHIPS = ("customer", "gateway", "verification_only", "via_intermediary")
@@ -62,7 +63,7 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     """Replace the catalog tables when the catalog files changed; returns whether it loaded."""
     files = [f for f in catalog_files() if f.exists()]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
-    row = con.execute("select value from analyzer_meta where key = 'catalog_digest'").fetchone()
+    row = first_row(con.execute("select value from analyzer_meta where key = 'catalog_digest'"))
     if row and row[0] == digest and not force:
         return False
     entries = read_catalog(files)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer.workspace import Workspace
+from analyzer import attribution
+from analyzer.workspace import Workspace, first_row
 
 SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "tls_ca")
 RELATIONSHIPS = ("customer", "via_intermediary", "self_hosted", "gateway", "verification_only")
@@ -55,27 +56,30 @@ CONTRACTS = (
 
 
 def _exists(ws: Workspace, view: str) -> bool:
-    row = ws.con.execute(
-        "select count(*) from duckdb_views() where view_name = ? and not internal", [view]
-    ).fetchone()
+    row = first_row(
+        ws.con.execute("select count(*) from duckdb_views() where view_name = ? and not internal", [view])
+    )
     return bool(row and row[0])
 
 
 def check(ws: Workspace) -> list[str]:
     """Every broken contract, as one line each; empty when all hold."""
     failures: list[str] = []
+    attribution.ensure_if_stored(ws)
     for c in CONTRACTS:
         if not _exists(ws, c.view):
             continue
         keys = ", ".join(c.grain)
         # View and column names come from the constants above, never from input.
-        dup = ws.con.execute(
-            f"select count(*) from (select {keys} from {c.view} group by all having count(*) > 1)"  # noqa: S608
-        ).fetchone()
+        dup = first_row(
+            ws.con.execute(
+                f"select count(*) from (select {keys} from {c.view} group by all having count(*) > 1)"  # noqa: S608
+            )
+        )
         if dup and dup[0]:
             failures.append(f"{c.view}: {dup[0]} duplicate rows for grain ({keys})")
         for col in c.not_null:
-            nulls = ws.con.execute(f"select count(*) from {c.view} where {col} is null").fetchone()  # noqa: S608
+            nulls = first_row(ws.con.execute(f"select count(*) from {c.view} where {col} is null"))  # noqa: S608
             if nulls and nulls[0]:
                 failures.append(f"{c.view}: {nulls[0]} rows with {col} null")
         for col, values in c.accepted:

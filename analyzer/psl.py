@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from analyzer.domains import psl_path
+from analyzer.workspace import first_row
 
 
 def psl_file() -> Path:
@@ -40,7 +41,7 @@ def load_public_suffixes(con: duckdb.DuckDBPyConnection) -> bool:
     """Reload the table when the PSL file changed; returns whether it loaded."""
     data = psl_file().read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    row = con.execute("select value from analyzer_meta where key = 'psl_digest'").fetchone()
+    row = first_row(con.execute("select value from analyzer_meta where key = 'psl_digest'"))
     if row and row[0] == digest:
         return False
     rules = parse_rules(data.decode("utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from analyzer import attribution
 from analyzer.errors import SQLError
 from analyzer.workspace import Workspace
 
@@ -12,6 +13,7 @@ def run_query(ws: Workspace, query: str) -> list[dict[str, Any]]:
     """Rows of a query; statements without a result give an empty list."""
     if not query.strip():
         raise SQLError("empty query")
+    attribution.ensure_if_stored(ws, query)
     cur = ws.execute(query)
     if cur.description is None:
         return []

@@ -45,6 +45,7 @@ class Workspace:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
+        self.read_only = read_only
         try:
             self.con = duckdb.connect(self.path, read_only=read_only, config=settings.duckdb_config())
         except duckdb.Error as exc:
@@ -54,21 +55,23 @@ class Workspace:
 
     # -- schema ---------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
-        exists = self.con.execute(
-            "select count(*) from information_schema.tables where table_name = 'analyzer_meta'"
-        ).fetchone()
+        exists = first_row(
+            self.con.execute(
+                "select count(*) from information_schema.tables where table_name = 'analyzer_meta'"
+            )
+        )
         if not exists or not exists[0]:
             return None
-        row = self.con.execute("select value from analyzer_meta where key = ?", [key]).fetchone()
+        row = first_row(self.con.execute("select value from analyzer_meta where key = ?", [key]))
         return row[0] if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
         self.con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, value])
 
     def _prepare(self) -> None:
-        has_tables = self.con.execute(
-            "select count(*) from information_schema.tables where table_name = 'datasets'"
-        ).fetchone()
+        has_tables = first_row(
+            self.con.execute("select count(*) from information_schema.tables where table_name = 'datasets'")
+        )
         version_text = self._meta("schema_version")
         if version_text is None and has_tables and has_tables[0]:
             raise ConfigError(
@@ -177,6 +180,13 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def first_row(cursor: Any) -> tuple[Any, ...] | None:
+    """The first row of an executed query, fetched to the end: a fetchone() would leave the result
+    open, and DuckDB 2 then refuses con.sql() and relations on the connection."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
 
 
 def arrow_of(cursor: Any) -> pa.Table:

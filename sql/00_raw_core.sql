@@ -25,3 +25,10 @@ create table if not exists load_issues (
     severity    varchar not null,        -- rejected | warning
     message     varchar not null
 );
+
+-- Key/value state of the database: schema_version, and digests of the applied sql/ files, the
+-- provider catalog and the Public Suffix List (written by the analyzer, which creates it first).
+create table if not exists analyzer_meta (
+    key     varchar primary key,
+    value   varchar
+);

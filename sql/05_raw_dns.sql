@@ -11,3 +11,9 @@ create table if not exists raw_dns_records (
     preference  integer,            -- MX preference
     ttl         integer
 );
+
+-- The names whose records the stored attribution was computed from (int_entity_dns_scope, written
+-- by `analyzer attribute` only). grain: one row per name
+create table if not exists attr_scope_names (
+    name    varchar not null
+);

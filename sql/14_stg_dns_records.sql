@@ -1,4 +1,7 @@
 -- DNS records of loaded snapshots, with the address family of A/AAAA answers.
+-- With `set variable attr_dns_scope = 'entities'` (only `analyzer attribute` sets it), only the
+-- records of the names in attr_scope_names: the same views then compute the watchlist entities'
+-- answers from their few thousand names instead of the whole snapshot.
 -- grain: one row per raw_dns_records row
 
 create or replace view stg_dns_records as
@@ -20,6 +23,8 @@ final as (
         case r.rtype when 'A' then 4 when 'AAAA' then 6 end as family
     from raw_dns_records as r
     inner join loaded using (dataset_id)
+    where getvariable('attr_dns_scope') is null
+        or r.name in (select name from attr_scope_names)
 )
 
 select * from final

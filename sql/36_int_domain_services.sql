@@ -155,19 +155,29 @@ graded as (
     from observations
 ),
 
+-- the strongest observation speaks for the group; equal ones are ordered by their evidence text,
+-- so the chosen evidence is the same on every run (an A and an AAAA record often tie)
+ranked as (
+    select
+        *,
+        (relationship_rank * 10 - confidence_rank, coalesce(target, ''), cast(to_json(steps) as varchar))
+            as preference
+    from graded
+),
+
 best as (
     select
         domain,
         service,
         provider_id,
         observed_on,
-        arg_min(relationship, (relationship_rank * 10 - confidence_rank, coalesce(target, ''))) as relationship,
-        arg_min(confidence, (relationship_rank * 10 - confidence_rank, coalesce(target, ''))) as confidence,
-        arg_min(target, (relationship_rank * 10 - confidence_rank, coalesce(target, ''))) as target,
-        arg_min(gap_days, (relationship_rank * 10 - confidence_rank, coalesce(target, ''))) as gap_days,
-        arg_min(steps, (relationship_rank * 10 - confidence_rank, coalesce(target, ''))) as steps,
+        arg_min(relationship, preference) as relationship,
+        arg_min(confidence, preference) as confidence,
+        arg_min(target, preference) as target,
+        arg_min(gap_days, preference) as gap_days,
+        arg_min(steps, preference) as steps,
         count(*) as supporting_records
-    from graded
+    from ranked
     group by domain, service, provider_id, observed_on
 ),
 

@@ -129,14 +129,34 @@ def test_an_empty_database_attributes_nothing(ws: Workspace) -> None:
     assert (row["family"], row["provider_id"], row["confidence"], row["error"]) == (4, None, None, None)
 
 
-def test_hostnames_go_to_the_dns_capability_or_a_clear_error(
-    loaded: Workspace, monkeypatch: pytest.MonkeyPatch
+FDNS_LINES = (
+    '{"timestamp":"1752969600","name":"www.example.com","type":"cname","value":"d1.cloudfront.net"}\n'
+    '{"timestamp":"1752969600","name":"d1.cloudfront.net","type":"a","value":"3.5.140.1"}\n'
+)
+
+
+def test_hostnames_resolve_through_the_dns_snapshot_with_each_address_attributed(
+    loaded: Workspace, tmp_path: Path
 ) -> None:
-    with pytest.raises(AnalyzerError, match="needs the DNS capability"):
-        lookup_mod.lookup(loaded, ["www.example.com"])
-    monkeypatch.setattr(lookup_mod, "hostname_lookup", lambda ws, names: [{"name": n} for n in names])
-    rows = lookup_mod.lookup(loaded, ["8.8.8.8", "www.example.com", "3.5.140.1"])
-    assert [r.get("address") or r.get("name") for r in rows] == ["8.8.8.8", "www.example.com", "3.5.140.1"]
+    fdns = tmp_path / "2025-07-20-1752969600-fdns_any.json"
+    fdns.write_text(FDNS_LINES)
+    ingest(loaded, "dns", [fdns])
+    rows = lookup_mod.lookup(loaded, ["8.8.8.8", "www.example.com", "nosuch.example.com", "3.5.140.1"])
+    assert [r.get("address") or r.get("query") for r in rows] == [
+        "8.8.8.8",
+        "www.example.com",
+        "nosuch.example.com",
+        "3.5.140.1",
+    ]
+    www = rows[1]
+    assert [h["name"] for h in www["chain"]["hops"]] == ["d1.cloudfront.net"]
+    (address,) = www["addresses"]
+    assert address["address"] == "3.5.140.1"
+    assert (address["attribution"]["provider_id"], address["attribution"]["range_service"]) == (
+        "amazon",
+        "S3",
+    )
+    assert rows[2]["found"] is False and rows[2]["addresses"] == []
 
 
 def test_lookup_command_json_and_stdin(data: Path, db_file: Path) -> None:
@@ -158,7 +178,7 @@ def test_lookup_command_json_and_stdin(data: Path, db_file: Path) -> None:
     )
     assert [r["range_service"] for r in json.loads(result.stdout)] == ["S3", "ROUTE53"]
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "www.example.com"])
-    assert result.exit_code == 1 and "DNS capability" in result.output
+    assert result.exit_code == 0 and "not in the loaded DNS data" in result.stdout
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "3.5.140.1"])
     assert result.exit_code == 0 and "amazon" in result.stdout
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from analyzer import contracts, output
+from analyzer import attribution, contracts, output
 from analyzer import demo as demo_mod
 from analyzer.cli.app import DbOption, command, echo, err, out, workspace
 from analyzer.entities import find_entities
@@ -81,6 +81,19 @@ def ingest(
                     highlight=False,
                     markup=False,
                 )
+        # SQL users read attr_entity_services straight from the file: store it up to date now.
+        stored = attribution.ensure(ws)
+        if stored is not None and not quiet:
+            err.print(stored.summary(), highlight=False, markup=False)
+
+
+@command("attribute")
+def attribute(db: DbOption = None) -> None:
+    """Recompute the stored attribution (attr_entity_services) from the loaded data.
+
+    The other commands do this when they need it; run it after changing the database by other means."""
+    with workspace(db) as ws:
+        out.print(attribution.refresh(ws).summary(), highlight=False)
 
 
 @command("datasets")

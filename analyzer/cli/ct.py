@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from analyzer import output
+from analyzer import attribution, output
 from analyzer.cli.app import DbOption, command, echo, out, workspace
 from analyzer.ct import decide, entity_domains, refresh_matches
 from analyzer.ct.match import THRESHOLD_ENV
@@ -39,6 +39,7 @@ def domains(
 def _decision(entity: str, domain: str, decision: str, note: str, db: DbOption) -> None:
     with workspace(db) as ws:
         result = decide(ws, entity, domain, decision, note)
+        attribution.ensure(ws)
     out.print(
         f"{decision}: {result['domain']} <-> {result['name']} ({result['entity_id']}); note: {result['note']}",
         highlight=False,

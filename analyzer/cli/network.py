@@ -1,4 +1,4 @@
-"""`analyzer lookup`: attribution of addresses (and, with the DNS capability, hostnames)."""
+"""`analyzer lookup`: attribution of addresses and of hostnames (through the loaded DNS snapshots)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from analyzer.cli.app import DbOption, command, echo, out, workspace
 from analyzer.network.lookup import lookup as lookup_items
 
 _TABLE_COLUMNS = [
+    "name",
     "address",
     "provider_id",
     "confidence",
@@ -42,4 +43,19 @@ def lookup(
     if as_json:
         echo(output.to_json(rows))
         return
-    output.render(rows, "table", _TABLE_COLUMNS, title=f"{len(rows)} addresses", console=out)
+    table = [line for row in rows for line in _table_rows(row)]
+    output.render(table, "table", _TABLE_COLUMNS, title=f"{len(args)} lookups", console=out)
+
+
+def _table_rows(row: dict) -> list[dict]:
+    """An address row as is; a hostname result as one row per final address (the JSON form has the
+    whole answer: CNAME chain, MX, NS, TXT and SPF of the domain)."""
+    if "addresses" not in row:
+        return [row]
+    name = row.get("name") or row.get("query")
+    if row.get("error"):
+        return [{"name": name, "error": row["error"]}]
+    if not row["addresses"]:
+        why = "no A/AAAA records in the loaded DNS data" if row.get("found") else "not in the loaded DNS data"
+        return [{"name": name, "error": why}]
+    return [{**(a.get("attribution") or {}), "name": name, "address": a["address"]} for a in row["addresses"]]

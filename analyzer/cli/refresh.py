@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from analyzer import attribution
 from analyzer.cli.app import DbOption, command, err, out, workspace
 from analyzer.errors import ConfigError
 from analyzer.refresh import (
@@ -95,6 +96,10 @@ def refresh_cmd(
     try:
         with workspace(db) as ws:
             report = refresh(ws, chosen, cache, fetcher, options)
+            if any(o.status == "ingested" for o in report.outcomes):
+                stored = attribution.ensure(ws)
+                if stored is not None:
+                    err.print(stored.summary(), highlight=False, markup=False)
     except RefreshLocked as exc:
         err.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
         raise typer.Exit(EXIT_LOCKED) from None

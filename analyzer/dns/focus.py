@@ -12,6 +12,7 @@ from collections.abc import Callable
 import duckdb
 
 from analyzer.domains import registrable_domain
+from analyzer.workspace import first_row
 
 FOCUS_DOMAINS_SQL = {
     "entity_domains": "select distinct domain from entity_domains where domain is not null",
@@ -60,7 +61,7 @@ def load_related(
             """,
             [dataset_id, dataset_id],
         )
-        row = con.execute("select count(*) from dns_focus_names_tmp").fetchone()
+        row = first_row(con.execute("select count(*) from dns_focus_names_tmp"))
         if not row or not row[0]:
             break
         loaded += one_pass("names", False)

@@ -26,6 +26,7 @@ from analyzer.dns.load import BatchWriter
 from analyzer.dns.progress import run_with_progress
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, mtime_date, open_text
+from analyzer.workspace import first_row
 
 FORMATS = ("openintel", "fdns", "zone", "csv")
 
@@ -113,10 +114,12 @@ def _passes(ctx: LoadContext, one_pass: Callable[[str | None, bool], int]) -> in
 
 def _date_by_last_day(ctx: LoadContext) -> None:
     """A dump collected over several days is one snapshot, dated by its last day."""
-    row = ctx.con.execute(
-        "select min(observed_on), max(observed_on) from raw_dns_records where dataset_id = ?",
-        [ctx.dataset_id],
-    ).fetchone()
+    row = first_row(
+        ctx.con.execute(
+            "select min(observed_on), max(observed_on) from raw_dns_records where dataset_id = ?",
+            [ctx.dataset_id],
+        )
+    )
     if not row or row[1] is None:
         return
     first, last = row

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from analyzer.dns.normalize import normalized_sql, prepare
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext
+from analyzer.workspace import first_row
 
 # Focus filters (see focus.py): names under the linked registrable domains, or exact target names.
 FOCUS_SQL = {
@@ -67,7 +68,7 @@ def write_bulk(
     """  # noqa: S608 - fixed SQL fragments; data comes in as parameters
     inserted = 0
     for one in params if many else [params]:
-        row = ctx.con.execute(sql, [ctx.dataset_id, *one]).fetchone()
+        row = first_row(ctx.con.execute(sql, [ctx.dataset_id, *one]))
         inserted += int(row[0]) if row else 0
     rejected = _collect_marked(ctx) if count_rejects else 0
     return inserted - rejected
@@ -78,7 +79,7 @@ def _collect_marked(ctx: LoadContext) -> int:
     con = ctx.con
     where = "dataset_id = ? and starts_with(rtype, '!')"
     count_sql = f"select count(*) from raw_dns_records where {where}"  # noqa: S608 - fixed fragment
-    count_row = con.execute(count_sql, [ctx.dataset_id]).fetchone()
+    count_row = first_row(con.execute(count_sql, [ctx.dataset_id]))
     count = int(count_row[0]) if count_row else 0
     if not count:
         return 0
@@ -157,13 +158,15 @@ class BatchWriter:
             ).fetchall()
             for line, problem in bad:
                 self.ctx.issues.reject(line, problem)
-            row = con.execute(
-                f"""insert into raw_dns_records ({_INSERT_COLUMNS})
+            row = first_row(
+                con.execute(
+                    f"""insert into raw_dns_records ({_INSERT_COLUMNS})
                 select ?, observed_on, name, rtype, value, preference, ttl
                 from ({normalized_sql(source)})
                 where problem is null and {FOCUS_SQL[self.focus]}""",  # noqa: S608
-                [self.ctx.dataset_id],
-            ).fetchone()
+                    [self.ctx.dataset_id],
+                )
+            )
             self.loaded += int(row[0]) if row else 0
         finally:
             # If the transaction failed, the error that matters is already on its way up.

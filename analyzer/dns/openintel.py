@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from analyzer.dns.load import write_bulk
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext
+from analyzer.workspace import first_row
 
 REQUIRED = (
     "response_name",
@@ -73,9 +74,11 @@ def _value_sql(names: set[str]) -> str:
 
 
 def snapshot_date(ctx: LoadContext) -> dt.date | None:
-    row = ctx.con.execute(
-        "select max(timestamp) from read_parquet(?) where response_type is not null", [str(ctx.path)]
-    ).fetchone()
+    row = first_row(
+        ctx.con.execute(
+            "select max(timestamp) from read_parquet(?) where response_type is not null", [str(ctx.path)]
+        )
+    )
     if not row or row[0] is None:
         return None
     return dt.datetime.fromtimestamp(int(row[0]) / 1000, tz=dt.UTC).date()
@@ -107,8 +110,8 @@ def load(
 
 
 def count_unanswered(ctx: LoadContext) -> None:
-    row = ctx.con.execute(
-        "select count(*) from read_parquet(?) where response_type is null", [str(ctx.path)]
-    ).fetchone()
+    row = first_row(
+        ctx.con.execute("select count(*) from read_parquet(?) where response_type is null", [str(ctx.path)])
+    )
     if row and row[0]:
         ctx.issues.warn(None, f"{row[0]:,} rows without an answer record (NXDOMAIN, timeout) skipped")

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from analyzer.errors import AnalyzerError, SourceError
-from analyzer.workspace import Workspace
+from analyzer.workspace import Workspace, first_row
 
 # Problems kept in load_issues per file; all of them are counted.
 MAX_STORED_ISSUES = 1000
@@ -135,12 +135,14 @@ def load_file(
     options = dict(options or {})
     source = source or str(path)
     if not force:
-        previous = ws.con.execute(
-            "select dataset_id, format, snapshot_date, rows_loaded, rows_rejected, warnings "
-            "from datasets where kind = ? and sha256 = ? and coalesce(label, '') = ? "
-            "and status = 'loaded' order by dataset_id desc limit 1",
-            [kind, sha256, options.get("label") or ""],
-        ).fetchone()
+        previous = first_row(
+            ws.con.execute(
+                "select dataset_id, format, snapshot_date, rows_loaded, rows_rejected, warnings "
+                "from datasets where kind = ? and sha256 = ? and coalesce(label, '') = ? "
+                "and status = 'loaded' order by dataset_id desc limit 1",
+                [kind, sha256, options.get("label") or ""],
+            )
+        )
         if previous:
             return LoadResult(
                 kind,
@@ -155,11 +157,13 @@ def load_file(
             )
     issues = Issues(str(path))
     with ws.transaction() as con:
-        row = con.execute(
-            "insert into datasets (kind, format, source, sha256, bytes, status) "
-            "values (?, 'unknown', ?, ?, ?, 'loading') returning dataset_id",
-            [kind, source, sha256, size],
-        ).fetchone()
+        row = first_row(
+            con.execute(
+                "insert into datasets (kind, format, source, sha256, bytes, status) "
+                "values (?, 'unknown', ?, ?, ?, 'loading') returning dataset_id",
+                [kind, source, sha256, size],
+            )
+        )
         assert row is not None
         ctx = LoadContext(ws, path, row[0], issues, options, label=options.get("label"))
         try:

@@ -5,7 +5,7 @@ Arrow table of the addresses: no per-address Python."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import duckdb
@@ -128,15 +128,12 @@ def is_address(text: str) -> bool:
     return True
 
 
-def _dns_unavailable(ws: Workspace, names: list[str]) -> list[dict[str, Any]]:
-    raise AnalyzerError(
-        f"{names[0]!r} is not an IP address, and hostname lookup needs the DNS capability "
-        "(analyzer.dns.lookup.lookup_hostnames), which this version does not have; pass addresses"
-    )
+def hostname_lookup(ws: Workspace, names: list[str]) -> list[dict[str, Any]]:
+    """Hostnames through the DNS snapshots (chain, addresses, MX/NS/TXT of the domain), each address
+    with its attribution row from one attribute_addresses call."""
+    from analyzer.dns.lookup import attach_attribution, lookup_hostnames
 
-
-# Set at merge time to analyzer.dns.lookup.lookup_hostnames (ws, names) -> list[dict].
-hostname_lookup: Callable[[Workspace, list[str]], list[dict[str, Any]]] = _dns_unavailable
+    return attach_attribution(ws, lookup_hostnames(ws, names), attribute_addresses)
 
 
 def lookup(ws: Workspace, items: Iterable[str]) -> list[dict[str, Any]]:

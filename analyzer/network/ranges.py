@@ -18,6 +18,7 @@ import pyarrow as pa
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, mtime_date, open_text
 from analyzer.network.netaddr import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.workspace import first_row
 
 # A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
 Entry = tuple[int, str, str | None, str | None, str | None, bool]
@@ -271,7 +272,7 @@ def ingest_ranges(ctx: LoadContext) -> int:
         "from _net_ranges",
         [ctx.dataset_id, provider],
     )
-    loaded = int(con.execute("select count(*) from _net_ranges").fetchone()[0])
+    loaded = int(first_row(con.execute("select count(*) from _net_ranges"))[0])
     con.execute(
         "insert into net_dataset_families select ?, family, count(*), ? from _net_ranges group by family",
         [ctx.dataset_id, provider],

@@ -18,6 +18,7 @@ import pyarrow as pa
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
 from analyzer.network.netaddr import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.workspace import first_row
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)")
 _DIGITS = re.compile(r"^\d+$")
@@ -137,7 +138,7 @@ def _store_routes(ctx: LoadContext) -> int:
         "where dataset_id = ? group by all",
         [ctx.dataset_id],
     )
-    loaded = con.execute("select count(*) from _net_routes").fetchone()
+    loaded = first_row(con.execute("select count(*) from _net_routes"))
     for table in ("_net_stage", "_net_routes"):
         con.execute(f"drop table if exists {table}")
     return int(loaded[0]) if loaded else 0

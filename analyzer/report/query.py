@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from analyzer import attribution
 from analyzer.errors import ConfigError, SQLError
 from analyzer.workspace import Workspace
 
@@ -88,6 +89,7 @@ def require_views(ws: Workspace, *names: str) -> None:
             f"{', '.join(missing)} not found in {ws.path}: this analyzer version has no attribution "
             "views yet, or the database predates them; re-open it with a version that has sql/30_attr_*"
         )
+    attribution.ensure_if_stored(ws)
 
 
 def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:

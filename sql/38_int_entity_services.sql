@@ -1,11 +1,12 @@
--- Who serves each listed company: the domain answers joined to the company's linked domains.
+-- Who serves each listed company, computed live: the domain answers joined to the company's linked
+-- domains (attr_entity_services serves the stored result of this view, see sql/39).
 -- Web hosting and CDN count only for its web names (the linked domain, www., names in its
 -- certificates); mail, DNS, SPF and CA for every name under the linked domains. A target under any
 -- of the company's own domains is `self_hosted`. The confidence is the weaker of the service
 -- evidence and the entity-to-domain link (a fuzzy name match never reads as fact).
 -- grain: one row per (entity_id, domain, service, provider_id, observed_on)
 
-create or replace view attr_entity_services as
+create or replace view int_entity_services as
 with links as (
     select
         entity_id,
@@ -95,7 +96,8 @@ final as (
     from relabelled as r
     inner join entities as e using (entity_id)
     order by r.entity_id, r.domain, r.service, r.provider_id, r.observed_on,
-        case r.link_confidence when 'analyst' then 0 when 'high' then 1 when 'medium' then 2 else 3 end
+        case r.link_confidence when 'analyst' then 0 when 'high' then 1 when 'medium' then 2 else 3 end,
+        r.link_method, r.linked_domain
 )
 
 select * from final

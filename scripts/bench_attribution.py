@@ -1,0 +1,171 @@
+"""Scale benchmark of the attribution views (issue 7 §8): `attr_entity_services` for 1,000 watchlist
+entities over a 20-million-record DNS snapshot (target: under 60 s).
+
+    .venv/bin/python scripts/bench_attribution.py [--entities 1000] [--records 20000000] [--out bench-out]
+
+Builds (generated files are reused when present) an on-disk database the way a user would, through
+`analyzer.ingest`: a user watchlist of N entities, each with a linked domain; their DNS records
+(the demo's five company templates, renamed per entity: A/AAAA into real published ranges, CNAMEs
+to CloudFront, Fastly, a SaaS, MX to Microsoft, Google, Proofpoint, SPF, TXT tokens, NS) inside a
+background of random FDNS records (scripts/bench_dns_ingest.py's generator) up to --records; a
+1M-prefix pfx2as table (scripts/bench_ip_lookup.py's generator); the shipped published ranges; and
+the demo crt.sh exports per entity. Then times, in the same run:
+
+- baseline: one aggregate scan of the whole snapshot (`group by rtype` with distinct names), what
+  any query over the snapshot costs at least;
+- `attr_entity_services` fully materialised (`create temp table ... as select *`), and
+- `attr_provider_summary` on top of it,
+
+and prints seconds, ratios to the baseline, row counts and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_dns_ingest import generate_fdns  # noqa: E402
+from bench_ip_lookup import generate as generate_routes  # noqa: E402
+
+from analyzer import attribution  # noqa: E402
+from analyzer.ingest import ingest  # noqa: E402
+from analyzer.workspace import Workspace, first_row  # noqa: E402
+
+DEMO = ROOT / "datasets" / "demo"
+SNAPSHOT = "2025-07-20"
+# The demo companies whose records and certificates are the per-entity templates.
+TEMPLATES = [
+    "northwind-vision.example",
+    "contoso-surveillance.example",
+    "fabrikam-biometrics.example",
+    "tailspin-analytics.example",
+    "woodgrove-sigint.example",
+]
+
+
+def _domain(i: int) -> str:
+    template = TEMPLATES[i % len(TEMPLATES)]
+    return f"e{i:05d}-{template}"
+
+
+def generate_entities(out: Path, n: int) -> tuple[Path, Path, Path]:
+    """Watchlist YAML, FDNS JSON lines and one crt.sh JSON export for `n` entities."""
+    watchlist, fdns, crtsh = out / "entities.yaml", out / "entities-fdns_any.json.gz", out / "crtsh.json"
+    lines = gzip.decompress((next((DEMO / "dns").glob("*.json.gz"))).read_bytes()).decode().splitlines()
+    certs = {t: json.loads((DEMO / "ct" / f"crtsh_{t}.json").read_text()) for t in TEMPLATES}
+    yaml_lines = ["list: BENCH", "name: Benchmark watchlist (synthetic)", "entities:"]
+    records: list[str] = []
+    rows: list[dict] = []
+    for i in range(n):
+        template, domain = TEMPLATES[i % len(TEMPLATES)], _domain(i)
+        yaml_lines += [
+            f"  - name: Synthetic Company {i} Co., Ltd.",
+            "    country: CN",
+            f"    listed_on: {2019 + i % 6}-0{1 + i % 9}-15",
+            f"    domains: [{{domain: {domain}, source: synthetic}}]",
+        ]
+        records += [line.replace(template, domain) for line in lines if template in line]
+        for cert_no, cert in enumerate(certs[template]):
+            row = dict(cert)
+            row["id"] = 10_000_000 + i * 100 + cert_no
+            row["common_name"] = row["common_name"].replace(template, domain)
+            row["name_value"] = row["name_value"].replace(template, domain)
+            rows.append(row)
+    watchlist.write_text("\n".join(yaml_lines) + "\n")
+    fdns.write_bytes(gzip.compress(("\n".join(records) + "\n").encode(), 6))
+    crtsh.write_text(json.dumps(rows))
+    return watchlist, fdns, crtsh
+
+
+def build(out: Path, entities: int, records: int) -> tuple[Path, dict[str, float]]:
+    out.mkdir(parents=True, exist_ok=True)
+    watchlist, entity_dns, crtsh = generate_entities(out, entities)
+    with gzip.open(entity_dns, "rt") as fh:
+        entity_records = sum(1 for _ in fh)
+    background = out / f"background-{records - entity_records}-fdns_any.json.gz"
+    if not background.exists():
+        print(f"generating {records - entity_records:,} background FDNS records ...", file=sys.stderr)
+        generate_fdns(background, records - entity_records)
+    if not (out / "table.pfx2as").exists():
+        generate_routes(out, 1_000_000, 1)
+    db = out / "attribution.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    ws = Workspace(db)
+    timings: dict[str, float] = {}
+    steps = [
+        ("watchlist", [watchlist], None),
+        ("ranges", sorted((ROOT / "datasets" / "ranges").iterdir()), None),
+        ("pfx2as", [out / "table.pfx2as"], None),
+        ("as2org", sorted(DEMO.glob("*as-org2info*")), None),
+        ("dns", [background, entity_dns], {"date": SNAPSHOT}),
+        ("ct", [crtsh], None),
+    ]
+    for kind, files, options in steps:
+        t = time.perf_counter()
+        ingest(ws, kind, files, options=options)
+        timings[f"ingest {kind}"] = time.perf_counter() - t
+    ws.close()
+    return db, timings
+
+
+def timed(ws: Workspace, sql: str) -> float:
+    t = time.perf_counter()
+    ws.con.execute(sql).fetchall()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entities", type=int, default=1_000)
+    parser.add_argument("--records", type=int, default=20_000_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
+    parser.add_argument("--live", action="store_true", help="also time the live whole-snapshot view")
+    args = parser.parse_args()
+    db, timings = build(args.out, args.entities, args.records)
+    for step, seconds in timings.items():
+        print(f"{step:<28} {seconds:8.1f} s")
+
+    ws = Workspace(db)
+    dns_rows = first_row(ws.con.execute("select count(*) from raw_dns_records"))[0]  # type: ignore[index]
+    base = timed(
+        ws,
+        "create or replace temp table b as select rtype, count(distinct name) from raw_dns_records group by rtype",
+    )
+    t = time.perf_counter()
+    stored = attribution.refresh(ws)
+    attribute = time.perf_counter() - t
+    read = timed(ws, "create or replace temp table a as select * from attr_entity_services")
+    summary = timed(ws, "create or replace temp table s as select * from attr_provider_summary")
+    print(f"DNS records in snapshot          {dns_rows:,}")
+    print(f"baseline scan (group by rtype)   {base:8.1f} s")
+    print(
+        f"analyzer attribute (scope+store) {attribute:8.1f} s  {attribute / base:5.1f}x baseline  (target < 60 s)"
+    )
+    print(f"  {stored.summary()}")
+    print(f"read attr_entity_services        {read:8.2f} s")
+    print(f"attr_provider_summary            {summary:8.2f} s")
+    if args.live:
+        live = timed(ws, "create or replace temp table l as select * from int_entity_services")
+        same = first_row(ws.con.execute("select count(*) from (select * from a except all select * from l)"))[
+            0
+        ]  # type: ignore[index]
+        print(f"live int_entity_services (whole) {live:8.1f} s  {live / attribute:5.1f}x the stored path")
+        print(f"  rows differing from the stored ones: {same}")
+    print(
+        f"peak memory                      {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
