@@ -119,7 +119,7 @@ class Analyzer(Workspace):
                 _frame(_capability("analyzer.network.lookup", "attribute_addresses")(self, addresses))
             )
         if names:
-            frames.append(_frame(_capability("analyzer.dns.lookup", "lookup_hostnames")(self, names)))
+            frames.append(_frame(_capability("analyzer.network.lookup", "hostname_lookup")(self, names)))
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         return frame.to_arrow() if arrow else frame
 

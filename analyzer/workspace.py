@@ -50,6 +50,9 @@ class Workspace:
             self.con = duckdb.connect(self.path, read_only=read_only, config=settings.duckdb_config())
         except duckdb.Error as exc:
             raise ConfigError(f"cannot open database {self.path}: {exc}") from exc
+        # DuckDB's own progress bar writes to stdout, into --json and CSV output (a session setting;
+        # the DNS ingest shows its own progress on stderr from query_progress()).
+        self.con.execute("set enable_progress_bar_print = false")
         if not read_only:
             self._prepare()
 

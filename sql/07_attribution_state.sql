@@ -1,7 +1,8 @@
 -- attr_inputs_fingerprint(): a digest of everything attr_entity_services depends on: the applied
--- sql/ files, the provider catalog and Public Suffix List versions, the loaded datasets, the
--- analyst's link/unlink decisions and the session variables that change the answers. The stored
--- attribution (sql/39_attr_entity_services.sql) is served only while its fingerprint equals this.
+-- sql/ files, the provider catalog and Public Suffix List versions, the CT name-match threshold
+-- state, the loaded datasets, the analyst's link/unlink decisions and the session variables that
+-- change the answers. The stored attribution (sql/39_attr_entity_services.sql) is served only
+-- while its fingerprint equals this.
 -- grain: a scalar
 
 create or replace macro attr_inputs_fingerprint() as (
@@ -10,7 +11,7 @@ create or replace macro attr_inputs_fingerprint() as (
         (
             select string_agg(key || '=' || value, ',' order by key)
             from analyzer_meta
-            where key in ('sql_digest', 'catalog_digest', 'psl_digest')
+            where key in ('sql_digest', 'catalog_digest', 'psl_digest', 'ct_match_state')
         ),
         (
             select string_agg(cast(dataset_id as varchar), ',' order by dataset_id)

@@ -21,10 +21,10 @@ with web as (
             case when len(hops) > 0 then struct_pack(
                 kind := 'cname', text := name || ' CNAME ' || array_to_string(hops, ' → '),
                 dataset_id := dataset_id, date := observed_on) end,
-            struct_pack(
+            case when address is not null then struct_pack(
                 kind := 'address',
                 text := final_name || case family when 6 then ' AAAA ' else ' A ' end || address,
-                dataset_id := dataset_id, date := observed_on),
+                dataset_id := dataset_id, date := observed_on) end,
             case when range_prefix is not null then struct_pack(
                 kind := 'range',
                 text := address || ' in ' || range_provider_id || ' published range ' || range_prefix
@@ -151,7 +151,11 @@ graded as (
             when 'customer' then 1 when 'self_hosted' then 2 when 'gateway' then 3
             when 'via_intermediary' then 4 else 5
         end as relationship_rank,
-        case base_confidence when 'high' then 3 when 'medium' then 2 else 1 end as confidence_rank
+        -- graded: an observation lowered by the 90-day rule does not outrank one that was not
+        case
+            when gap_days > 90 then case base_confidence when 'high' then 2 else 1 end
+            when base_confidence = 'high' then 3 when base_confidence = 'medium' then 2 else 1
+        end as confidence_rank
     from observations
 ),
 

@@ -70,4 +70,5 @@ def ct_match(
     """Recompute which certificate organisations are which entity (runs after every ingest)."""
     with workspace(db) as ws:
         n = refresh_matches(ws, threshold)
+        attribution.ensure(ws)
     out.print(f"{n:,} (entity, certificate organisation) matches", highlight=False)

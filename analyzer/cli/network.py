@@ -33,10 +33,13 @@ def lookup(
     items: Annotated[
         list[str], typer.Argument(help="IP addresses or hostnames; '-' reads them from stdin, one per line.")
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per address.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per address or hostname (the whole answer).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Attribution of addresses against the loaded ranges, routing table and AS organisations."""
+    """Attribution of addresses (published ranges, routing table, AS organisations) and of hostnames
+    (CNAME chain, final addresses attributed, MX/NS/TXT of the domain, from the latest DNS snapshot)."""
     args = [line for item in items for line in (sys.stdin.read().splitlines() if item == "-" else [item])]
     with workspace(db, read_only=False) as ws:
         rows = lookup_items(ws, args)

@@ -61,6 +61,7 @@ def _query(
     # workspace connection by a caller does not block it.
     cur = ws.con.cursor()
     try:
+        cur.execute("set enable_progress_bar_print = false")
         cur.register(_INPUT, table)
         result = cur.sql(query).to_arrow_table()
     except duckdb.Error as exc:
