@@ -8,6 +8,8 @@
 3. in one child process: `analyzer ingest pfx2as` of the file (timed) and of the shipped provider
    ranges (datasets/ranges), then attribute_frame() over all strings (timed: strings in, results out,
    in input order), once with every column and once with prefix, origins, provider and confidence;
+   then the same two without putting the rows back in input order (`ordered=False`: each row keeps
+   its address and its input position `seq`, as a join key);
 4. in another child process: pyasn.pyasn(dat) (load timed) and a Python loop of lookup() (timed);
 5. compares both answers on the first --sample addresses and prints throughputs, their ratio and
    each child's peak memory (ru_maxrss).
@@ -131,6 +133,12 @@ def run_analyzer(out: Path, sample: int) -> dict:
     t = time.perf_counter()
     slim = attribute_frame(ws, pl.Series("address", addresses), columns=SLIM)
     slim_s = time.perf_counter() - t
+    t = time.perf_counter()
+    attribute_frame(ws, pl.Series("address", addresses), ordered=False)
+    full_unordered_s = time.perf_counter() - t
+    t = time.perf_counter()
+    attribute_frame(ws, pl.Series("address", addresses), columns=SLIM, ordered=False)
+    slim_unordered_s = time.perf_counter() - t
     head = slim.head(sample)
     (out / "analyzer_sample.json").write_text(
         json.dumps(
@@ -147,6 +155,8 @@ def run_analyzer(out: Path, sample: int) -> dict:
         "lookups": len(addresses),
         "full_s": full_s,
         "slim_s": slim_s,
+        "full_unordered_s": full_unordered_s,
+        "slim_unordered_s": slim_unordered_s,
         "in_published_range": int(ranged),
         "peak_mib": peak_mib(),
     }
@@ -201,6 +211,8 @@ def main() -> None:
     full_rate = ours["lookups"] / ours["full_s"]
     slim_rate = ours["lookups"] / ours["slim_s"]
     theirs_rate = theirs["lookups"] / theirs["lookup_s"]
+    full_unordered = ours["lookups"] / ours["full_unordered_s"]
+    slim_unordered = ours["lookups"] / ours["slim_unordered_s"]
     report = {
         "prefixes_in_file": ours["prefixes"],
         "analyzer_pfx2as_ingest_s": round(ours["ingest_s"], 2),
@@ -213,6 +225,8 @@ def main() -> None:
         "pyasn_peak_mib": round(theirs["peak_mib"]),
         "ratio_full_over_pyasn": round(full_rate / theirs_rate, 2),
         "ratio_prefix_origin_provider_over_pyasn": round(slim_rate / theirs_rate, 2),
+        "ratio_full_unordered_over_pyasn": round(full_unordered / theirs_rate, 2),
+        "ratio_prefix_origin_provider_unordered_over_pyasn": round(slim_unordered / theirs_rate, 2),
         "agreement": f"{agree:,} / {len(a):,}",
         "addresses_in_a_published_range": ours["in_published_range"],
     }

@@ -130,9 +130,32 @@ ranges6 as (
     where family = 6
 ),
 
--- an ASOF match is the interval starting at or before the address: it must also reach it
--- ranges first: few addresses are in a published range, so the wide sort of the second ASOF join
--- carries mostly nulls; the route attributes come last, straight from the interval side
+-- IPv4 published ranges: few (about 11k intervals), so each is listed under every /16 it touches
+-- and an address finds its candidates by a hash join on its /16, with no sort of the addresses.
+-- Range files may overlap (goog.json holds cloud.json's prefixes): the most specific range wins.
+ranges4_buckets as (
+    select
+        g.*,
+        b.bucket
+    from ranges4 as g, range(cast(g.lo >> 16 as bigint), cast(g.range_hi >> 16 as bigint) + 1) as b(bucket)
+),
+
+range_hits4 as (
+    select
+        v.seq,
+        g.* exclude (lo, range_hi, bucket)
+    from v4 as v
+    inner join ranges4_buckets as g
+        on g.bucket = cast(v.ip >> 16 as bigint)
+        and v.ip between g.lo and g.range_hi
+    qualify row_number() over (
+        partition by v.seq
+        order by g.range_hi - g.lo, g.range_dataset_id desc
+    ) = 1
+),
+
+-- routes: an ASOF match is the interval starting at or before the address; it must also reach it.
+-- The addresses are sorted once, carrying only (seq, address, ip); the range hit joins on seq.
 matched4 as (
     select
         a.seq,
@@ -140,18 +163,12 @@ matched4 as (
         if(a.ip is null, null, 4)::tinyint as family,
         a.ip is null as invalid,
         a.ip <= r.route_hi as in_route,
-        a.in_range,
+        h.seq is not null as in_range,
         r.* exclude (lo, route_hi),
-        a.* exclude (seq, address, ip, in_range)
-    from (
-        select
-            v.*,
-            v.ip <= g.range_hi as in_range,
-            g.* exclude (lo, range_hi)
-        from v4 as v
-        asof left join ranges4 as g on v.ip >= g.lo
-    ) as a
+        h.* exclude (seq)
+    from v4 as a
     asof left join routes4 as r on a.ip >= r.lo
+    left join range_hits4 as h on h.seq = a.seq
 ),
 
 matched6 as (

@@ -3,6 +3,8 @@
 -- by hop, the CNAME, MX and NS targets and SPF include:/redirect= targets they lead to (17 hops
 -- at most, as int_name_chains). `analyzer attribute` stores these names in
 -- attr_scope_names and computes attr_entity_services from their records only.
+-- With `set variable dns_scope_seeds = ['www.x.com', ...]` the walk starts from those names instead
+-- of the entities' (`analyzer lookup HOSTNAME` uses it to answer from a few records, not the snapshot).
 -- grain: one row per name
 
 create or replace view int_entity_dns_scope as
@@ -24,7 +26,10 @@ label_counts as (
 seeds as (
     select distinct r.name
     from stg_dns_records as r, label_counts as c
-    where array_to_string(string_split(r.name, '.')[-c.k:], '.') in (select domain from linked)
+    where getvariable('dns_scope_seeds') is null
+        and array_to_string(string_split(r.name, '.')[-c.k:], '.') in (select domain from linked)
+    union
+    select unnest(cast(getvariable('dns_scope_seeds') as varchar[])) as name
 ),
 
 walk (name, depth) as (

@@ -153,3 +153,45 @@ def test_demo_grading_does_not_depend_on_when_the_package_was_checked_out(db: Pa
         )
     # the CNAME into *.fastly.net is high; an address row lowered by the 90-day rule never outranks it
     assert fastly == {"relationship": "customer", "confidence": "high"}
+
+
+def test_explain_shows_a_complete_chain_for_every_row(db: Path) -> None:
+    from analyzer.explain import explain, why
+
+    with Workspace(db) as ws:
+        attribution.refresh(ws)
+        rows = ws.rows("select entity_id, domain, service, provider_id from attr_entity_services")
+        loaded = {r["dataset_id"] for r in ws.rows("select dataset_id from datasets")}
+        explained = {}
+        for entity_id in {r["entity_id"] for r in rows}:
+            for claim in explain(ws, entity_id).claims:
+                explained[(claim.entity_id, claim.domain, claim.service, claim.provider_id)] = claim
+    assert rows
+    for row in rows:
+        claim = explained[(row["entity_id"], row["domain"], row["service"], row["provider_id"])]
+        for observation in claim.observations:
+            kinds = [s["kind"] for s in observation.steps]
+            # entity -> domain link, then the data (DNS record or certificate), then the rule applied
+            assert kinds[0] == "domain_link" and kinds[-1] == "rule", (row, kinds)
+            data = [s for s in observation.steps if s["kind"] not in ("domain_link", "rule")]
+            assert data and all(s["text"] for s in data), (row, observation.steps)
+            assert all(s["dataset_id"] in loaded and s["date"] for s in data), (row, data)
+        assert any(line.startswith("rule: ") for line in why(claim)), row
+
+
+def test_hostname_lookups_answer_from_their_own_names_as_from_the_whole_snapshot(db: Path) -> None:
+    from analyzer.dns.lookup import lookup_hostnames
+
+    names = [
+        "www.northwind-vision.example",
+        "tailspin-analytics.example",
+        "careers.fabrikam-biometrics.example",
+        "nosuch.example",
+    ]
+    with Workspace(db) as ws:
+        scoped = lookup_hostnames(ws, names)
+        assert ws.con.execute("select getvariable('attr_dns_scope')").fetchall() == [(None,)]
+    with Workspace(db, read_only=True) as ws:
+        whole = lookup_hostnames(ws, names)  # read-only: no scoping, the views over everything
+    assert scoped == whole
+    assert scoped[0]["addresses"] and scoped[1]["domain"]["spf_includes"]

@@ -192,3 +192,17 @@ def test_bulk_lookups_in_chunks_keep_input_order(loaded: Workspace, monkeypatch:
     assert attribute_frame(loaded, addresses)["address"].to_list() == addresses
     with pytest.raises(AnalyzerError, match="unknown attribution column"):
         attribute_arrow(loaded, addresses, columns=["nope"])
+
+
+def test_unordered_bulk_results_carry_each_rows_input_position(
+    loaded: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lookup_mod, "CHUNK", 3)
+    addresses = ["8.8.8.8", "192.0.2.1", "3.5.140.1", "2606:4700::1", "bad", "8.8.1.1", "12.1.1.1"]
+    ordered = attribute_frame(loaded, addresses)
+    loose = attribute_frame(loaded, addresses, ordered=False)
+    assert sorted(loose["seq"].to_list()) == list(range(len(addresses)))
+    assert loose.sort("seq").drop("seq").equals(ordered)
+    table = attribute_arrow(loaded, addresses, columns=["address", "provider_id"], ordered=False)
+    pairs = zip(table.column("seq").to_pylist(), table.column("address").to_pylist(), strict=True)
+    assert sorted(pairs) == list(enumerate(addresses))

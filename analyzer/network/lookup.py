@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,7 +43,10 @@ _INPUT = "_net_lookup_input"
 
 
 def _query(
-    ws: Workspace, addresses: pa.Array | pa.ChunkedArray | Sequence[str], columns: Sequence[str] | None
+    ws: Workspace,
+    addresses: pa.Array | pa.ChunkedArray | Sequence[str],
+    columns: Sequence[str] | None,
+    offset: int = 0,
 ) -> pa.Table:
     """Run net_attribute() over the addresses; rows come back unordered, with their `seq`."""
     if not isinstance(addresses, pa.Array | pa.ChunkedArray):
@@ -53,7 +57,8 @@ def _query(
         raise AnalyzerError(
             f"unknown attribution column(s) {', '.join(unknown)}; expected some of {', '.join(COLUMNS)}"
         )
-    table = pa.table({"seq": pa.array(range(len(addresses)), pa.int64()), "address": addresses})
+    seq = pa.array(range(offset, offset + len(addresses)), pa.int64())
+    table = pa.table({"seq": seq, "address": addresses})
     # Unordered: putting rows back in input order afterwards is cheaper than an ORDER BY over wide rows.
     # Only the wanted columns are selected, so DuckDB prunes the joins that feed the others.
     query = f"select seq, {', '.join(wanted)} from net_attribute('{_INPUT}')"  # noqa: S608 - checked names
@@ -77,40 +82,62 @@ def _query(
 CHUNK = 4_000_000
 
 
-def _chunks(addresses: pa.Array | pa.ChunkedArray | Sequence[str]) -> Iterator[pa.Array | pa.ChunkedArray]:
+def _chunks(
+    addresses: pa.Array | pa.ChunkedArray | Sequence[str],
+) -> Iterator[tuple[int, pa.Array | pa.ChunkedArray]]:
+    """(offset, slice) pairs of at most CHUNK addresses."""
     if not isinstance(addresses, pa.Array | pa.ChunkedArray):
         addresses = pa.array(list(addresses), pa.string())
     if len(addresses) == 0:
-        yield addresses
+        yield 0, addresses
     for start in range(0, len(addresses), CHUNK):
-        yield addresses.slice(start, CHUNK)
+        yield start, addresses.slice(start, CHUNK)
+
+
+def _in_input_order(frame: pl.DataFrame, offset: int) -> pl.DataFrame:
+    """Rows put back in input order: `seq` is a permutation of offset..offset+n-1, so one scatter
+    gives each output position its row and one gather moves the rows (cheaper than a sort)."""
+    frame = frame.rechunk()
+    seq = frame["seq"].to_numpy() - offset
+    position = np.empty(len(seq), dtype=np.int64)
+    position[seq] = np.arange(len(seq), dtype=np.int64)
+    return frame[pl.Series(position)].drop("seq")
+
+
+def attribute_frame(
+    ws: Workspace,
+    addresses: pl.Series | Sequence[str],
+    columns: Sequence[str] | None = None,
+    *,
+    ordered: bool = True,
+) -> pl.DataFrame:
+    """Bulk attribution: address strings in, one row per input out, in input order; `columns` limits
+    the output (and the work) to some of COLUMNS. `ordered=False` skips the reordering (about a
+    third of the time for full rows) and adds `seq`, each row's 0-based input position."""
+    array = addresses.to_arrow() if isinstance(addresses, pl.Series) else addresses
+    frames = []
+    for offset, chunk in _chunks(array):
+        frame = pl.from_arrow(_query(ws, chunk, columns, offset))
+        assert isinstance(frame, pl.DataFrame)
+        frames.append(_in_input_order(frame, offset) if ordered else frame)
+    return pl.concat(frames, rechunk=False)
 
 
 def attribute_arrow(
     ws: Workspace,
     addresses: pa.Array | pa.ChunkedArray | Sequence[str],
     columns: Sequence[str] | None = None,
+    *,
+    ordered: bool = True,
 ) -> pa.Table:
-    """Bulk attribution: address strings in, an Arrow table out (one row per input, in input order);
-    `columns` limits the output (and the work) to some of COLUMNS."""
+    """The Arrow form of attribute_frame."""
+    if not ordered:
+        return pa.concat_tables(_query(ws, chunk, columns, offset) for offset, chunk in _chunks(addresses))
     parts = []
-    for chunk in _chunks(addresses):
-        result = _query(ws, chunk, columns)
+    for offset, chunk in _chunks(addresses):
+        result = _query(ws, chunk, columns, offset)
         parts.append(result.take(pc.sort_indices(result.column("seq"))).drop_columns(["seq"]))
     return pa.concat_tables(parts)
-
-
-def attribute_frame(
-    ws: Workspace, addresses: pl.Series | Sequence[str], columns: Sequence[str] | None = None
-) -> pl.DataFrame:
-    """The polars form of attribute_arrow (sorted back into input order by polars, the fastest way)."""
-    array = addresses.to_arrow() if isinstance(addresses, pl.Series) else addresses
-    frames = []
-    for chunk in _chunks(array):
-        frame = pl.from_arrow(_query(ws, chunk, columns))
-        assert isinstance(frame, pl.DataFrame)
-        frames.append(frame.sort("seq").drop("seq"))
-    return pl.concat(frames, rechunk=False)
 
 
 def attribute_addresses(ws: Workspace, addresses: Iterable[str]) -> list[dict[str, Any]]:
