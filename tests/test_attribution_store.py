@@ -195,3 +195,15 @@ def test_hostname_lookups_answer_from_their_own_names_as_from_the_whole_snapshot
         whole = lookup_hostnames(ws, names)  # read-only: no scoping, the views over everything
     assert scoped == whole
     assert scoped[0]["addresses"] and scoped[1]["domain"]["spf_includes"]
+
+
+def test_the_notebook_api_looks_up_addresses_and_hostnames_with_attribution(db: Path) -> None:
+    import analyzer
+
+    api = analyzer.open(str(db))
+    frame = api.lookup(["205.251.249.18", "www.northwind-vision.example"])
+    api.close()
+    by_address, by_name = frame.row(0, named=True), frame.row(1, named=True)
+    assert (by_address["provider_id"], by_address["range_service"]) == ("amazon", "CLOUDFRONT")
+    (final,) = by_name["addresses"]
+    assert final["address"] == "205.251.249.18" and final["attribution"]["provider_id"] == "amazon"

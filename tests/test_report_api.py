@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import polars as pl
@@ -60,11 +59,3 @@ def test_explain_and_report_objects(api: analyzer.Analyzer) -> None:
         "tls_ca",
     }
     assert len(api.report(list_code="EL").claims) == 1
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("analyzer.network") is not None, reason="the network capability is installed"
-)
-def test_lookup_without_the_network_capability_says_so(api: analyzer.Analyzer) -> None:
-    with pytest.raises(AnalyzerError, match=r"lookup needs analyzer\.network\.lookup"):
-        api.lookup(["3.5.140.10"])
