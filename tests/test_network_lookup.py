@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -206,3 +207,12 @@ def test_unordered_bulk_results_carry_each_rows_input_position(
     table = attribute_arrow(loaded, addresses, columns=["address", "provider_id"], ordered=False)
     pairs = zip(table.column("seq").to_pylist(), table.column("address").to_pylist(), strict=True)
     assert sorted(pairs) == list(enumerate(addresses))
+
+
+def test_a_few_addresses_keep_the_sorted_asof_plan(loaded: Workspace) -> None:
+    """DuckDB rewrites an ASOF join with a small left side into a nested loop plus aggregate: over a
+    full routing table (1.45M intervals) that took 70 s for 1,000 addresses instead of 0.6 s."""
+    loaded.con.execute("create temp table few as select 1 as seq, '8.8.8.8' as address")
+    plan = loaded.con.execute("explain select * from net_attribute('few')").fetchall()[0][1]
+    joins = set(re.findall(r"─ ([A-Za-z ]*Join) ─", plan))
+    assert "Asof Join" in joins and "Nested Loop Join" not in joins, joins
