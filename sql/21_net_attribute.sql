@@ -132,7 +132,8 @@ ranges6 as (
 
 -- IPv4 published ranges: few (about 11k intervals), so each is listed under every /16 it touches
 -- and an address finds its candidates by a hash join on its /16, with no sort of the addresses.
--- Range files may overlap (goog.json holds cloud.json's prefixes): the most specific range wins.
+-- net_range_intervals is disjoint (all current files flattened at ingest), so an address has at most
+-- one hit; the ordering below only keeps that true should the table ever hold overlapping rows.
 ranges4_buckets as (
     select
         g.*,
