@@ -4,87 +4,79 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 
 from analyzer import output
 from analyzer.entities import find_entities
-from analyzer.ingest import KINDS, ingest
-from analyzer.resources import datasets_dir
+from analyzer.errors import ConfigError
+from analyzer.ingest import ingest
+from analyzer.report import build_report, rich_report, write_report
+from analyzer.resources import shipped_file
 from analyzer.workspace import Workspace
 
-# (kind, glob under datasets/): loaded in this order; a kind whose ingest has not landed is named.
-DEMO_STEPS: list[tuple[str, str]] = [
-    ("watchlist", "demo/watchlist.yaml"),
-    ("ranges", "ranges/*"),
-    ("pfx2as", "demo/*.pfx2as"),
-    ("as2org", "demo/*as-org2info*"),
-    ("dns", "demo/dns/*"),
-    ("ct", "demo/ct/*"),
-]
+DEMO_PLAN = "demo/demo.yaml"
 
-# Range files that carry no date of their own would otherwise be dated by their mtime, i.e. by when
-# the package was checked out, and the 90-day rule would grade the demo differently each year.
-# They were the current lists in the repository snapshot they come from (datasets/ranges-PROVENANCE.md).
-UNDATED_RANGES_SNAPSHOT = dt.date(2025, 7, 25)
-UNDATED_RANGES = (
-    "akamai-v4-ip-ranges.txt",
-    "akamai-v6-ip-ranges.txt",
-    "cloudflare-v4-ip-ranges.txt",
-    "cloudflare-v6-ip-ranges.txt",
-    "digitalocean.csv",
-    "fastly-ip-ranges.json",
-)
+
+@dataclass(frozen=True)
+class DemoStep:
+    kind: str
+    files: tuple[Path, ...]
+    date: dt.date | None
+
+
+def demo_steps() -> list[DemoStep]:
+    """The demo's files in load order (datasets/demo/demo.yaml); every one must be shipped."""
+    plan = yaml.safe_load(shipped_file(DEMO_PLAN).read_text(encoding="utf-8")) or {}
+    steps = []
+    for step in plan.get("steps") or []:
+        date = step.get("date")
+        steps.append(
+            DemoStep(
+                kind=str(step["kind"]),
+                files=tuple(shipped_file(str(f)) for f in step.get("files") or []),
+                date=dt.date.fromisoformat(str(date)) if date else None,
+            )
+        )
+    return steps
 
 
 def build_demo(db: Path, console: Console) -> Workspace:
     """Re-create `db` from the demo files; returns the open workspace."""
+    steps = demo_steps()  # before touching db: a missing shipped file is named, nothing is built
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
     ws = Workspace(db)
-    root = datasets_dir()
-    missing = []
-    for kind, pattern in DEMO_STEPS:
-        files = sorted(p for p in root.glob(pattern) if p.is_file())
-        if kind not in KINDS:
-            missing.append(kind)
-            continue
-        undated = [f for f in files if kind == "ranges" and f.name in UNDATED_RANGES]
-        dated = [f for f in files if f not in undated]
-        results = ingest(ws, kind, dated) if dated else []
-        if undated:
-            results += ingest(ws, kind, undated, options={"date": UNDATED_RANGES_SNAPSHOT})
-        for result in results:
-            console.print(f"  loaded {result.summary()}", highlight=False)
-    if missing:
-        console.print(
-            f"[yellow]not available yet in this version:[/] ingest of {', '.join(missing)}; "
-            "the provider report needs them, so only the watchlist is shown."
-        )
+    for step in steps:
+        options = {"date": step.date} if step.date else None
+        for result in ingest(ws, step.kind, step.files, options=options):
+            console.print(f"  loaded {result.summary()}", highlight=False, markup=False)
     return ws
 
 
 def _demo_report(ws: Workspace, db: Path, console: Console) -> None:
-    """The full report, and the HTML page next to the database, once the attribution views exist."""
-    from analyzer.errors import SQLError
-    from analyzer.report import build_report, rich_report, write_report
-
-    try:
-        report = build_report(ws)
-    except SQLError as exc:
-        console.print(f"[yellow]no provider report:[/] {exc}")
-        return
+    """The full report, and the HTML page next to the database; no attribution is an error, not a report."""
+    report = build_report(ws)
+    if not report.claims:
+        raise ConfigError(
+            f"the demo loaded but attributed nothing (no rows in attr_entity_services of {db}); "
+            "the shipped data or sql/ is incomplete: reinstall analyzer"
+        )
     console.print(rich_report(report))
     html = db.with_suffix(".html")
     write_report(report, "html", html)
-    console.print(f"HTML report: {html}")
+    console.print(f"HTML report: {html}", highlight=False, markup=False)
 
 
 def run_demo(db: Path, console: Console) -> None:
     started = time.perf_counter()
     console.print(
-        f"[bold]analyzer demo[/] — illustrative data (fictional companies, .example domains) → {db}"
+        f"analyzer demo — illustrative data (fictional companies, .example domains) → {db}",
+        highlight=False,
+        markup=False,
     )
     ws = build_demo(db, console)
     try:
@@ -99,4 +91,8 @@ def run_demo(db: Path, console: Console) -> None:
         _demo_report(ws, db, console)
     finally:
         ws.close()
-    console.print(f"done in {time.perf_counter() - started:.1f} s; open it with `analyzer --db {db} sql ...`")
+    console.print(
+        f"done in {time.perf_counter() - started:.1f} s; open it with `analyzer --db {db} sql ...`",
+        highlight=False,
+        markup=False,
+    )

@@ -1,29 +1,42 @@
-"""Where the shipped `sql/` and `datasets/` folders are, in a checkout or an installed copy."""
+"""Where the shipped `sql/` and `datasets/` folders are: inside the installed package, or the checkout.
+
+A wheel carries them as `analyzer/_data/sql` and `analyzer/_data/datasets` (pyproject.toml maps the
+top-level folders there at build time); an editable install or a source checkout reads the top-level
+folders in place. Both are found through `importlib.resources`, so no path is guessed from the
+current directory.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from analyzer.errors import ConfigError
 
 
+def _is_root(folder: Path) -> bool:
+    return (folder / "sql").is_dir() and (folder / "datasets").is_dir()
+
+
 @cache
 def project_root() -> Path:
-    """The folder holding `sql/` and `datasets/`: $ANALYZER_HOME, the checkout, or share/analyzer."""
-    candidates = []
-    if os.environ.get("ANALYZER_HOME"):
-        candidates.append(Path(os.environ["ANALYZER_HOME"]))
-    candidates.append(Path(__file__).resolve().parent.parent)
-    candidates.append(Path(sys.prefix) / "share" / "analyzer")
-    for root in candidates:
-        if (root / "sql").is_dir() and (root / "datasets").is_dir():
+    """The folder holding `sql/` and `datasets/`: $ANALYZER_HOME, the package's `_data`, or the checkout."""
+    override = os.environ.get("ANALYZER_HOME")
+    if override:
+        if not _is_root(Path(override)):
+            raise ConfigError(
+                f"ANALYZER_HOME={override} has no sql/ and datasets/ folders; unset it or fix it"
+            )
+        return Path(override)
+    package = Path(str(resources.files("analyzer")))
+    for root in (package / "_data", package.parent):
+        if _is_root(root):
             return root
     raise ConfigError(
-        "cannot find the sql/ and datasets/ folders; reinstall analyzer or set ANALYZER_HOME "
-        "to the project checkout"
+        f"cannot find the shipped sql/ and datasets/ folders next to {package}; reinstall analyzer "
+        "(`pip install --force-reinstall analyzer`) or set ANALYZER_HOME to a project checkout"
     )
 
 
@@ -33,3 +46,14 @@ def sql_dir() -> Path:
 
 def datasets_dir() -> Path:
     return project_root() / "datasets"
+
+
+def shipped_file(relative: str) -> Path:
+    """A file under `datasets/` that the program needs; a one-line error names it when it is missing."""
+    path = datasets_dir() / relative
+    if not path.is_file():
+        raise ConfigError(
+            f"shipped file datasets/{relative} is missing from {datasets_dir()}; the installation is "
+            "incomplete: reinstall analyzer"
+        )
+    return path

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from analyzer import __version__
 from analyzer.errors import AnalyzerError
 from analyzer.workspace import Workspace, open_workspace
 
@@ -40,10 +41,20 @@ DbOption = Annotated[
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"analyzer {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     db: DbOption = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     _state["db"] = db
     _state["debug"] = debug or os.environ.get("ANALYZER_DEBUG") == "1"

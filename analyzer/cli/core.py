@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from analyzer import attribution, contracts, output
 from analyzer import demo as demo_mod
@@ -17,6 +18,7 @@ from analyzer.ingest import KINDS
 from analyzer.ingest import ingest as ingest_files
 from analyzer.provenance import load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
+from analyzer.resources import datasets_dir
 from analyzer.sqlquery import run_query
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
@@ -187,13 +189,28 @@ def sql(
         echo(text)
 
 
-@command("demo")
+def _demo_help() -> str:
+    try:
+        here = f"Here they are read from {escape(str(datasets_dir()))}."
+    except ConfigError as exc:
+        here = f"They cannot be found here: {exc}"
+    return (
+        "Build a database from the shipped demo data and print the provider report.\n\n"
+        "The demo's files ship with analyzer: a watchlist, DNS snapshot, certificates, routing and AS "
+        "tables of fictional companies under .example domains (datasets/demo/, listed in "
+        "datasets/demo/demo.yaml) and real provider-published address ranges (datasets/ranges/). "
+        "An installed wheel carries them in the package folder analyzer/_data/datasets/, a checkout "
+        f"in its top-level datasets/ folder; $ANALYZER_HOME overrides both. {here}\n\n"
+        "The HTML report is written beside the database."
+    )
+
+
+@command("demo", help=_demo_help())
 def demo(
     db: Annotated[Path, typer.Option("--db", help="Where to build the demo database.")] = Path(
         "analyzer-demo.duckdb"
     ),
 ) -> None:
-    """Build a database from the shipped demo data and print the provider report."""
     demo_mod.run_demo(db, console=out)
 
 
