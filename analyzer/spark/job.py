@@ -213,15 +213,18 @@ def attribute(
     input_dir: Path,
     output_dir: Path,
     variables: Mapping[str, Any] | None = None,
+    extra_views: tuple[str, ...] = (),
 ) -> JobResult:
-    """Compute the answers from an export folder and write each as Parquet under `output_dir`."""
+    """Compute the answers (and `extra_views`, any other views of sql/) from an export folder and
+    write each as Parquet under `output_dir`."""
     started = time.monotonic()
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     manifest = read_manifest(input_dir)
     register_inputs(spark, input_dir, manifest)
-    build_views(spark, manifest, variables)
+    names = TARGETS + tuple(v for v in extra_views if v not in TARGETS)
+    build_views(spark, manifest, variables, names)
     rows = {}
-    for name in TARGETS:
+    for name in names:
         df: DataFrame = spark.table(name)
         df.write.mode("overwrite").parquet((output_dir / name).as_posix())
         rows[name] = spark.read.parquet((output_dir / name).as_posix()).count()
