@@ -82,6 +82,11 @@ def _spark_type(duck: str) -> str:
     return sqlglot.exp.DataType.build(duck, dialect="duckdb").sql(dialect=SparkOut)
 
 
+# Translations already made in this process, by (statement, variables): the Spark SQL of a view
+# depends only on the sql/ text and the column types of the export, which its schema version fixes.
+_TRANSLATED: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+
+
 @dataclass
 class Plan:
     """The definitions to build, in order, and the macros and overrides by name."""
@@ -127,6 +132,8 @@ def build_views(
         rows = spark.table("public_suffixes").select("suffix", "kind").collect()
         spark.udf.register("analyzer_registrable_domain", make_registrable_domain(rules_of(rows)), "string")
     shared = _shared(p.steps)
+    if os.environ.get("ANALYZER_SPARK_MATERIALISE") == "all":
+        shared = {d.name for d in p.steps if d.kind == "view"}
     built = []
     for d in p.steps:
         if d.kind == "table":
@@ -141,7 +148,13 @@ def build_views(
         o = OVERRIDES.get(d.name)
         try:
             t0 = time.monotonic()
-            body = o.sql if o is not None else tr.query(d.sql, schema_of)
+            key = (d.sql, tuple(sorted((k, str(v)) for k, v in (variables or {}).items())))
+            if o is not None:
+                body = o.sql
+            elif key in _TRANSLATED:
+                body = _TRANSLATED[key]
+            else:
+                body = _TRANSLATED[key] = tr.query(d.sql, schema_of)
             t1 = time.monotonic()
             if d.name in shared:
                 # read by several later views: computed once, and its plan becomes a leaf for them
