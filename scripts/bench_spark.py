@@ -36,7 +36,9 @@ from analyzer.workspace import Workspace, first_row  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entities", type=int, default=1_000)
     parser.add_argument("--records", type=int, default=20_000_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
@@ -78,10 +80,12 @@ def main() -> None:
     result = job.attribute(spark, export_dir, spark_out)
     spark_s = result.seconds
 
+    parquet = f"{(spark_out / 'attr_entity_services').as_posix()}/*.parquet"
     same = first_row(
         ws.con.execute(
             "select count(*) from (select * exclude (evidence) from live except all "
-            f"select * exclude (evidence) from read_parquet('{(spark_out / 'attr_entity_services').as_posix()}/*.parquet'))"
+            "select * exclude (evidence) from read_parquet(?))",
+            [parquet],
         )
     )[0]  # type: ignore[index]
     print(f"DNS records                       {records:,}")
@@ -89,10 +93,16 @@ def main() -> None:
     print(f"DuckDB analyzer attribute (stored){duck_stored:8.1f} s")
     print(f"analyzer export --parquet         {export_s:8.1f} s   {exported.bytes / 2**20:,.0f} MiB")
     print(f"Spark session start               {startup:8.1f} s")
-    print(f"Spark job local[{args.cores}]                {spark_s:8.1f} s   {result.rows['attr_entity_services']:,} rows")
+    print(
+        f"Spark job local[{args.cores}]                {spark_s:8.1f} s   {result.rows['attr_entity_services']:,} rows"
+    )
     print(f"  rows of DuckDB missing in Spark's (evidence aside): {same}")
-    print(f"  Spark: {records / spark_s / args.cores:,.0f} DNS records per core-second; ratio to DuckDB live {spark_s / duck_live:.1f}x")
-    print(f"  Spark settings: driver memory {args.driver_memory}, shuffle partitions {4 * args.cores}, pid {os.getpid()}")
+    print(
+        f"  Spark: {records / spark_s / args.cores:,.0f} DNS records per core-second; ratio to DuckDB live {spark_s / duck_live:.1f}x"
+    )
+    print(
+        f"  Spark settings: driver memory {args.driver_memory}, shuffle partitions {4 * args.cores}, pid {os.getpid()}"
+    )
     spark.stop()
 
 

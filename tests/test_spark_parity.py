@@ -66,8 +66,13 @@ def test_demo_same_rows_and_summary_on_spark(spark, tmp_path: Path) -> None:  # 
         assert_same_rows(rows, spark_rows(spark, out), "demo")
         attribution.ensure(ws)
         assert_same_rows(duckdb_rows(ws, "attr_entity_services"), spark_rows(spark, out), "demo, stored")
-        duck_summary = sorted(ws.rows("select * from attr_provider_summary"), key=lambda r: (r["provider_parent"], r["service"]))
-        spark_summary = sorted(spark_rows(spark, out, "attr_provider_summary"), key=lambda r: (r["provider_parent"], r["service"]))
+        duck_summary = sorted(
+            ws.rows("select * from attr_provider_summary"), key=lambda r: (r["provider_parent"], r["service"])
+        )
+        spark_summary = sorted(
+            spark_rows(spark, out, "attr_provider_summary"),
+            key=lambda r: (r["provider_parent"], r["service"]),
+        )
         assert spark_summary == duck_summary
     finally:
         ws.close()
