@@ -12,6 +12,9 @@ override here no longer matches fails there, naming the view. Keep this list sho
 - `registrable_domain` (macro): a correlated subquery over the PSL per call in DuckDB; on Spark the
   rules are one map (suffix -> kinds, a scalar subquery computed once) and the longest-match rule is
   a higher-order expression over the host's label suffixes.
+- `int_dns_addresses` (view): DuckDB numbers the distinct addresses with `row_number() over (order by
+  value)`, which Spark computes in a single partition; the numbers are only join keys inside
+  `net_attribute` (`int_ip_attribution` drops them), so any unique number serves.
 - `attr_entity_services` (view): in DuckDB it serves a stored table guarded by a freshness
   fingerprint (and `attr_dns_scope` narrows the DNS records while storing it); on Spark the answer is
   computed whole, so it is the live `int_entity_services`.
@@ -331,6 +334,16 @@ OVERRIDES: dict[str, Override] = {
             sql="analyzer_registrable_domain(host)",
             params=("host",),
             reads=frozenset({"public_suffixes"}),
+        ),
+        Override(
+            "int_dns_addresses",
+            "view",
+            "row_number() over the whole address set runs in one Spark partition; any unique seq serves",
+            sql=(
+                "select monotonically_increasing_id() as seq, value as address "
+                "from (select distinct value from stg_dns_records where rtype in ('A', 'AAAA'))"
+            ),
+            reads=frozenset({"stg_dns_records"}),
         ),
         Override(
             "attr_entity_services",
