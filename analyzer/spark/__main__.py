@@ -54,10 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _submitted() -> bool:
-    """True under spark-submit, which passes the master to the driver in spark.master."""
+    """True under spark-submit: its JVM starts this Python and says where its gateway listens (the
+    master then comes from spark-submit's --master)."""
     import os
 
-    return "SPARK_ENV_LOADED" in os.environ or any(k.startswith("SPARK_SUBMIT") for k in os.environ)
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 if __name__ == "__main__":
