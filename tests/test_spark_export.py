@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -149,3 +151,33 @@ def test_translation_keeps_duckdb_meaning() -> None:
 def test_translation_refuses_what_spark_would_answer_differently() -> None:
     with pytest.raises(SQLError, match="first match only"):
         _spark_sql("select regexp_replace(s, 'a', 'b') from t")
+
+
+def test_analyzer_imports_and_exports_without_the_spark_extra(case_db: Workspace, tmp_path: Path) -> None:
+    """pyspark and sqlglot are optional: with both made unimportable, the CLI loads, `export` works
+    and `spark attribute` answers with the one-line install hint."""
+    case_db.close()
+    script = (
+        "import sys; sys.modules['pyspark'] = None; sys.modules['sqlglot'] = None\n"
+        "from analyzer.cli import main; sys.argv = ['analyzer', *sys.argv[1:]]; main()\n"
+    )
+    db = str(tmp_path / "case.duckdb")
+    export = subprocess.run(
+        [sys.executable, "-c", script, "--db", db, "export", "--parquet", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert export.returncode == 0, export.stderr
+    assert "exported" in export.stdout and (tmp_path / "x" / "manifest.json").is_file()
+    job = subprocess.run(
+        [sys.executable, "-c", script, "spark", "attribute", "--input", str(tmp_path / "x"), "--output", "o"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert job.returncode == 1
+    assert (
+        job.stderr.strip()
+        == "error: pyspark is not installed; install the Spark extra: pip install 'analyzer[spark]'"
+    )
