@@ -1,7 +1,7 @@
 -- Certificate transparency: certificates as loaded, lookup caches filled at ingest, the matches of
 -- certificate organisations to watchlist entities, and analysts' link/unlink decisions.
 -- grain (raw_certificates): one row per certificate or precertificate entry of a loaded file;
--- (ct_psl_rules): one row per PSL rule; (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
+-- (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
 -- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
 -- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts.
 
@@ -28,16 +28,13 @@ create table if not exists raw_certificates (
     entry_time          timestamp            -- when the log accepted it
 );
 
--- The Public Suffix List rules of the file analyzer.domains uses (kind normal | wildcard | exception;
--- "*.ck" is stored as ("ck", wildcard), "!www.ck" as ("www.ck", exception)); loaded by analyzer.ct.
-create table if not exists ct_psl_rules (
-    rule        varchar not null,
-    kind        varchar not null
-);
+-- The CT copy of the PSL rules, replaced by public_suffixes (sql/03): gone from older databases.
+drop table if exists ct_psl_rules;
+delete from analyzer_meta where key = 'ct_psl_digest';
 
--- name -> registrable domain (eTLD+1), computed once per distinct name from ct_psl_rules. Unique by
--- construction (only names not present are added); no primary key: its index costs more than the
--- whole computation on a bulk load.
+-- name -> registrable domain (eTLD+1), computed once per distinct name by registrable_domain()
+-- (sql/03); emptied when the PSL file changes. Unique by construction (only names not present are
+-- added); no primary key: its index costs more than the whole computation on a bulk load.
 create table if not exists ct_name_domains (
     name        varchar not null,
     domain      varchar                      -- null for a bare public suffix
