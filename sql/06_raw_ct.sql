@@ -31,6 +31,8 @@ create table if not exists raw_certificates (
 -- The CT copy of the PSL rules, replaced by public_suffixes (sql/03): gone from older databases.
 drop table if exists ct_psl_rules;
 delete from analyzer_meta where key = 'ct_psl_digest';
+-- int_entity_tls_ca was removed (the tls_ca rows of attr_entity_services name the CAs).
+drop view if exists int_entity_tls_ca;
 
 -- name -> registrable domain (eTLD+1), computed once per distinct name by registrable_domain()
 -- (sql/03); emptied when the PSL file changes. Unique by construction (only names not present are

@@ -87,7 +87,8 @@ def require_views(ws: Workspace, *names: str) -> None:
     if missing:
         raise SQLError(
             f"{', '.join(missing)} not found in {ws.path}: this analyzer version has no attribution "
-            "views yet, or the database predates them; re-open it with a version that has sql/30_attr_*"
+            "views yet, or the database predates them; re-open it with a version that has the attr_ "
+            "views (sql/5*_attr_*.sql)"
         )
     attribution.ensure_if_stored(ws)
 

@@ -1,7 +1,7 @@
 -- attr_inputs_fingerprint(): a digest of everything attr_entity_services depends on: the applied
 -- sql/ files, the provider catalog and Public Suffix List versions, the CT name-match threshold
 -- state, the loaded datasets, the analyst's link/unlink decisions and the session variable that
--- changes the answers (ct_max_cert_domains). The stored attribution (sql/39_attr_entity_services.sql)
+-- changes the answers (ct_max_cert_domains). The stored attribution (sql/52_attr_entity_services.sql)
 -- is served only while its fingerprint equals this.
 -- grain: a scalar
 
