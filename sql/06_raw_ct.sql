@@ -3,7 +3,8 @@
 -- grain (raw_certificates): one row per certificate or precertificate entry of a loaded file;
 -- (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
 -- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
--- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts.
+-- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts;
+-- macro ct_dn_value(dn, attr): a scalar.
 
 create table if not exists raw_certificates (
     dataset_id          integer not null,
@@ -40,6 +41,16 @@ drop view if exists int_entity_tls_ca;
 create table if not exists ct_name_domains (
     name        varchar not null,
     domain      varchar                      -- null for a bare public suffix
+);
+
+-- The value of one attribute of a distinguished name as crt.sh renders it ("C=US, O=Let's Encrypt,
+-- CN=R3"; a value holding commas is quoted, an inner quote doubled); null when absent or empty.
+-- Used at ingest, once per distinct issuer DN.
+create or replace macro ct_dn_value(dn, attr) as (
+    list_transform(
+        [regexp_extract(dn, '(?:^|, )' || attr || '=("(?:[^"]|"")*"|[^,]*)', 1)],
+        lambda raw: nullif(trim(if(starts_with(raw, '"'), replace(raw[2:-2], '""', '"'), raw)), '')
+    )[1]
 );
 
 -- subject O -> comparable forms (analyzer.names), computed once per distinct organisation.

@@ -173,17 +173,6 @@ def _first_json_object(ctx: LoadContext) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-# crt.sh renders the issuer DN as "C=US, O=Let's Encrypt, CN=R3", quoting values that hold commas.
-_DN_VALUE = r"""(?:^|, ){attr}=("(?:[^"]|"")*"|[^,]*)"""
-
-
-def _dn_sql(attr: str) -> str:
-    pattern = _DN_VALUE.format(attr=attr).replace("'", "''")
-    raw = f"regexp_extract(issuer_name, '{pattern}', 1)"
-    return f"""nullif(trim(case when starts_with({raw}, '"')
-        then replace({raw}[2:-2], '""', '"') else {raw} end), '')"""
-
-
 def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
     compression = "gzip" if _is_gzip(ctx.path) else "none"
     if fmt == "crtsh_json":
@@ -416,13 +405,13 @@ _NAMES_LONG = """
     select * from final
 """
 
-_FINISH = f"""
+_FINISH = """
     insert into raw_certificates by name
     with issuers as (
         select
             issuer_dn,
-            {_dn_sql("O").replace("issuer_name", "issuer_dn")} as issuer_o,
-            {_dn_sql("CN").replace("issuer_name", "issuer_dn")} as issuer_cn
+            ct_dn_value(issuer_dn, 'O') as issuer_o,
+            ct_dn_value(issuer_dn, 'CN') as issuer_cn
         from (select distinct issuer_dn from _ct_stage where issuer_o is null and issuer_cn is null)
     ),
     per_cert as (
@@ -465,7 +454,7 @@ _FINISH = f"""
             and s.issuer_cn is null
     )
     select * from final
-"""  # noqa: S608 - fixed SQL fragments of this module; values are parameters
+"""
 
 
 def _report_bad_names(ctx: LoadContext) -> None:
