@@ -9,12 +9,10 @@ from typing import Any
 import duckdb
 import yaml
 
+from analyzer import labels
 from analyzer.errors import ConfigError
 from analyzer.resources import datasets_dir
 from analyzer.workspace import first_row
-
-SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting")
-RELATIONSHIPS = ("customer", "gateway", "verification_only", "via_intermediary")
 
 
 def catalog_files() -> list[Path]:
@@ -39,10 +37,10 @@ def read_catalog(files: list[Path] | None = None) -> list[dict[str, Any]]:
             if pid in entries:
                 raise ConfigError(f"{path}: provider id {pid!r} is defined twice")
             for service in entry.get("hostnames") or {}:
-                if service not in SERVICES:
+                if service not in labels.HOSTNAME_SERVICES:
                     raise ConfigError(
                         f"{path}: provider {pid!r} has hostnames for unknown service {service!r}; "
-                        f"expected one of {', '.join(SERVICES)}"
+                        f"expected one of {', '.join(labels.HOSTNAME_SERVICES)}"
                     )
             entries[pid] = entry
     return list(entries.values())

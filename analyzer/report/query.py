@@ -9,13 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from analyzer import attribution
+from analyzer import attribution, labels
 from analyzer.errors import ConfigError, SQLError
 from analyzer.workspace import Workspace
-
-SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "tls_ca")
-RELATIONSHIPS = ("customer", "via_intermediary", "self_hosted", "gateway", "verification_only")
-CONFIDENCES = ("high", "medium", "low")
 
 ENTITY_SERVICE_COLUMNS = (
     "entity_id",
@@ -56,8 +52,8 @@ class Filters:
     latest: bool = True
 
     def __post_init__(self) -> None:
-        if self.service is not None and self.service not in SERVICES:
-            raise ConfigError(f"--service {self.service!r} is not one of: {', '.join(SERVICES)}")
+        if self.service is not None and self.service not in labels.SERVICES:
+            raise ConfigError(f"--service {self.service!r} is not one of: {', '.join(labels.SERVICES)}")
 
     @property
     def restricts_rows(self) -> bool:
@@ -72,6 +68,13 @@ class Filters:
             (f"as of {self.as_of}" if self.as_of else "latest snapshot") if self.latest else "all snapshots",
         ]
         return ", ".join(p for p in parts if p)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """SERVICES, RELATIONSHIPS, CONFIDENCES: the label sets (analyzer.labels), also importable from here."""
+    if name in ("SERVICES", "RELATIONSHIPS", "CONFIDENCES"):
+        return getattr(labels, name)  # type: ignore[no-any-return]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def require_views(ws: Workspace, *names: str) -> None:
