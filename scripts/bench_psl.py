@@ -18,7 +18,7 @@ from pathlib import Path
 from publicsuffixlist import PublicSuffixList
 
 from analyzer import psl
-from analyzer.ct.lookups import fill_name_domains
+from analyzer.ct.caches import fill_name_domains
 from analyzer.workspace import Workspace
 
 TOP = Path(__file__).parent.parent / "tests" / "data" / "ct" / "tranco_top400_2025-06.txt"

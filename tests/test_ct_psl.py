@@ -7,7 +7,7 @@ from pathlib import Path
 
 from publicsuffixlist import PublicSuffixList
 
-from analyzer.ct.lookups import fill_name_domains
+from analyzer.ct.caches import fill_name_domains
 from analyzer.domains import registrable_domain
 from analyzer.psl import parse_rules, psl_in_use
 from analyzer.workspace import Workspace

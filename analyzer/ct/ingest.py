@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from analyzer.ct import lookups
+from analyzer.ct import caches
 from analyzer.ct.x509parse import CertError, CertRecord, parse_der, parse_log_entry
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
@@ -480,7 +480,7 @@ def _report_bad_names(ctx: LoadContext) -> None:
 
 
 def ingest(ctx: LoadContext) -> int:
-    """The `ct` kind: detect the format, stage, validate, cache lookups, insert raw_certificates."""
+    """The `ct` kind: detect the format, stage, validate, fill the caches, insert raw_certificates."""
     fmt = detect_format(ctx.path)
     ctx.format = fmt
     _create_stage(ctx)
@@ -495,8 +495,8 @@ def ingest(ctx: LoadContext) -> int:
             _stage_der(ctx)
         ctx.con.execute(_NAMES_LONG, {"pattern": NAME_PATTERN})
         _report_bad_names(ctx)
-        lookups.fill_name_domains(ctx.con, "select name from _ct_names where ok")
-        lookups.fill_org_names(ctx.con, "select subject_o from _ct_stage")
+        caches.fill_name_domains(ctx.con, "select name from _ct_names where ok")
+        caches.fill_org_names(ctx.con, "select subject_o from _ct_stage")
         ctx.con.execute(_FINISH, {"dataset_id": ctx.dataset_id})
         row = ctx.con.execute(
             "select count(*), max(coalesce(entry_time, not_before))::date from raw_certificates "

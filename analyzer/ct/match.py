@@ -16,7 +16,7 @@ import os
 import pyarrow as pa
 from rapidfuzz import fuzz
 
-from analyzer.ct import lookups
+from analyzer.ct import caches
 from analyzer.errors import ConfigError
 from analyzer.names import match_blocks, match_key
 from analyzer.workspace import Workspace
@@ -72,8 +72,8 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
     con = ws.con
     names = con.execute("select entity_id, name, name_kind from entity_names").fetchall()
     with ws.transaction():
-        lookups.fill_org_names(con, "select distinct subject_o from raw_certificates")
-        lookups.fill_name_domains(con, "select domain as name from entity_known_domains")
+        caches.fill_org_names(con, "select distinct subject_o from raw_certificates")
+        caches.fill_name_domains(con, "select domain as name from entity_known_domains")
         con.execute("delete from ct_entity_matches")
         has_orgs = con.execute("select count(*) from ct_org_names").fetchall()[0]
         matches: list[tuple[str, str, str, str, str, float]] = []

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, mtime_date, open_text
-from analyzer.network.netaddr import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
 # A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
