@@ -4,7 +4,7 @@
 -- (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
 -- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
 -- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts;
--- macro ct_dn_value(dn, attr): a scalar.
+-- macro ct_dn_value(dn, attr): a scalar; ct_match_candidates: one row per distinct candidate pair.
 
 create table if not exists raw_certificates (
     dataset_id          integer not null,
@@ -60,6 +60,44 @@ create table if not exists ct_org_names (
     match_key   varchar not null,            -- names.match_key: sorted significant tokens
     blocks      varchar[] not null           -- candidate-join keys (token prefixes)
 );
+
+-- Candidate (entity name, certificate organisation) pairs for analyzer.ct.match to score: those
+-- sharing a block (a token prefix, analyzer.names.match_blocks), so names that share none are never
+-- compared. `entity_keys` names a table of (entity_id, name, name_kind, match_key, blocks).
+create or replace macro ct_match_candidates(entity_keys) as table
+with entity_blocks as (
+    select
+        entity_id,
+        name,
+        name_kind,
+        match_key,
+        unnest(blocks) as block
+    from query_table(entity_keys)
+    where match_key <> ''
+),
+
+org_blocks as (
+    select
+        subject_o,
+        match_key,
+        unnest(blocks) as block
+    from ct_org_names
+    where match_key <> ''
+),
+
+final as (
+    select distinct
+        e.entity_id,
+        e.name,
+        e.name_kind,
+        e.match_key as entity_key,
+        o.subject_o,
+        o.match_key as org_key
+    from entity_blocks as e
+    inner join org_blocks as o using (block)
+)
+
+select * from final;
 
 -- Which certificate organisations are which entity: recomputed by analyzer.ct.match when the
 -- watchlists, the certificates or the threshold change.

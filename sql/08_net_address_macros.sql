@@ -106,6 +106,11 @@ create or replace macro net_hostmask(family, plen) as (
     end
 );
 
+-- The origin ASNs of a routing line: pfx2as joins multiple origins with "_" and writes an AS set
+-- as "{1,2}"; every AS is kept (a multi-origin prefix is never resolved to one at random).
+create or replace macro net_origin_asns(origin) as
+    list_transform(regexp_split_to_array(trim(origin, '{}'), '[_,]'), lambda x: try_cast(x as bigint));
+
 -- The prefixes of a staged table (its column `prefix`, other columns kept) as (family, plen, lo, hi),
 -- with the problem of each bad one (null when the prefix is good; hi is then null too): the
 -- checks every ranges and routing file gets, each with its message.

@@ -91,30 +91,8 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
             con.register("_ct_entity_keys", table)
             try:
                 candidates = con.execute(
-                    """
-                    with entity_blocks as (
-                        select entity_id, name, name_kind, match_key, unnest(blocks) as block
-                        from _ct_entity_keys
-                        where match_key <> ''
-                    ),
-                    org_blocks as (
-                        select subject_o, match_key, unnest(blocks) as block
-                        from ct_org_names
-                        where match_key <> ''
-                    ),
-                    final as (
-                        select distinct
-                            e.entity_id,
-                            e.name,
-                            e.name_kind,
-                            e.match_key as entity_key,
-                            o.subject_o,
-                            o.match_key as org_key
-                        from entity_blocks as e
-                        inner join org_blocks as o using (block)
-                    )
-                    select * from final
-                    """
+                    "select entity_id, name, name_kind, entity_key, subject_o, org_key "
+                    "from ct_match_candidates('_ct_entity_keys')"
                 ).fetchall()
             finally:
                 con.unregister("_ct_entity_keys")

@@ -165,9 +165,7 @@ def ingest_pfx2as(ctx: LoadContext) -> int:
             lo,
             hi,
             origin,
-            list_transform(
-                regexp_split_to_array(trim(origin, '{}'), '[_,]'), lambda x: try_cast(x as bigint)
-            ) as origin_asns
+            net_origin_asns(origin) as origin_asns
         from _net_parsed
         """
     )
