@@ -4,7 +4,8 @@
 -- (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
 -- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
 -- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts;
--- macro ct_dn_value(dn, attr): a scalar; ct_match_candidates: one row per distinct candidate pair.
+-- macros ct_dn_value, ct_is_dns_name: scalars; ct_staged_names: one row per raw name of a staged
+-- record; ct_certificate_rows: one row per staged record; ct_match_candidates: one row per pair.
 
 create table if not exists raw_certificates (
     dataset_id          integer not null,
@@ -52,6 +53,94 @@ create or replace macro ct_dn_value(dn, attr) as (
         lambda raw: nullif(trim(if(starts_with(raw, '"'), replace(raw[2:-2], '""', '"'), raw)), '')
     )[1]
 );
+
+-- Whether a certificate name is a DNS name (lowercase; a leading "*." allowed): names that are not
+-- (spaces, HTML, IP addresses, e-mail addresses crt.sh lists among the names) are dropped at ingest.
+create or replace macro ct_is_dns_name(name) as
+    regexp_full_match(name, '^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]*[a-z][a-z0-9-]*$');
+
+-- The names of staged certificates (analyzer/ct/ingest.py's `_ct_stage`, a list `raw_names` per
+-- record `k`) in long form, one row per raw name, with `ok` when it is a DNS name: validation, the
+-- registrable-domain cache and re-aggregation are then plain column operations.
+create or replace macro ct_staged_names(stage) as table
+with raw as (
+    select
+        k,
+        crtsh_id,
+        line,
+        trim(unnest(raw_names)) as raw
+    from query_table(stage)
+),
+
+final as (
+    select
+        k,
+        crtsh_id,
+        line,
+        raw,
+        lower(raw) as name,
+        ct_is_dns_name(lower(raw)) as ok
+    from raw
+    where raw is not null and raw <> ''
+)
+
+select * from final;
+
+-- The raw_certificates rows of dataset `for_dataset` from staged certificates (`stage`) and their
+-- names in long form (`staged_names`, from ct_staged_names): valid names and their registrable domains (ct_name_domains) per
+-- certificate, the issuer O and CN parsed once per distinct issuer DN when the format did not give
+-- them.
+create or replace macro ct_certificate_rows(stage, staged_names, for_dataset) as table
+with issuers as (
+    select
+        issuer_dn,
+        ct_dn_value(issuer_dn, 'O') as issuer_o,
+        ct_dn_value(issuer_dn, 'CN') as issuer_cn
+    from (select distinct issuer_dn from query_table(stage) where issuer_o is null and issuer_cn is null)
+),
+
+per_cert as (
+    select
+        n.k,
+        list_distinct(list(n.name)) as names,
+        list_distinct(list(d.domain)) as domains  -- list_distinct drops nulls
+    from query_table(staged_names) as n
+    left join ct_name_domains as d using (name)
+    where n.ok
+    group by n.k
+),
+
+final as (
+    select
+        for_dataset as dataset_id,
+        coalesce(s.line, s.k) as line,
+        s.source_format,
+        s.crtsh_id,
+        s.issuer_ca_id,
+        s.fingerprint_sha256,
+        s.serial,
+        s.issuer_dn,
+        coalesce(s.issuer_o, i.issuer_o) as issuer_o,
+        coalesce(s.issuer_cn, i.issuer_cn) as issuer_cn,
+        s.subject_dn,
+        s.subject_o,
+        s.subject_cn,
+        s.subject_c,
+        coalesce(p.names, []) as names,
+        coalesce(p.domains, []) as domains,
+        s.not_before,
+        s.not_after,
+        s.is_precert,
+        s.entry_time
+    from query_table(stage) as s
+    left join per_cert as p using (k)
+    left join issuers as i
+        on i.issuer_dn = s.issuer_dn
+        and s.issuer_o is null
+        and s.issuer_cn is null
+)
+
+select * from final;
 
 -- subject O -> comparable forms (analyzer.names), computed once per distinct organisation.
 create table if not exists ct_org_names (

@@ -41,7 +41,6 @@ BATCH = 20_000
 
 # A DNS name as certificates carry it: LDH labels (underscore tolerated), an optional leading
 # wildcard, and a last label with a letter (so IP-address SANs are not names).
-NAME_PATTERN = r"^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]*[a-z][a-z0-9-]*$"
 
 STAGE_SCHEMA = pa.schema(
     [
@@ -379,84 +378,6 @@ def _stage_der(ctx: LoadContext) -> None:
 
 
 # -- shared finish -----------------------------------------------------------------------------
-# Names in long form (one row per raw name), so validation, PSL lookup and re-aggregation are plain
-# vectorised column operations rather than list lambdas.
-_NAMES_LONG = """
-    create or replace temp table _ct_names as
-    with raw as (
-        select
-            k,
-            crtsh_id,
-            line,
-            trim(unnest(raw_names)) as raw
-        from _ct_stage
-    ),
-    final as (
-        select
-            k,
-            crtsh_id,
-            line,
-            raw,
-            lower(raw) as name,
-            regexp_full_match(lower(raw), $pattern) as ok
-        from raw
-        where raw is not null and raw <> ''
-    )
-    select * from final
-"""
-
-_FINISH = """
-    insert into raw_certificates by name
-    with issuers as (
-        select
-            issuer_dn,
-            ct_dn_value(issuer_dn, 'O') as issuer_o,
-            ct_dn_value(issuer_dn, 'CN') as issuer_cn
-        from (select distinct issuer_dn from _ct_stage where issuer_o is null and issuer_cn is null)
-    ),
-    per_cert as (
-        select
-            n.k,
-            list_distinct(list(n.name)) as names,
-            list_distinct(list(d.domain)) as domains  -- list_distinct drops nulls
-        from _ct_names as n
-        left join ct_name_domains as d using (name)
-        where n.ok
-        group by n.k
-    ),
-    final as (
-        select
-            $dataset_id as dataset_id,
-            coalesce(s.line, s.k) as line,
-            s.source_format,
-            s.crtsh_id,
-            s.issuer_ca_id,
-            s.fingerprint_sha256,
-            s.serial,
-            s.issuer_dn,
-            coalesce(s.issuer_o, i.issuer_o) as issuer_o,
-            coalesce(s.issuer_cn, i.issuer_cn) as issuer_cn,
-            s.subject_dn,
-            s.subject_o,
-            s.subject_cn,
-            s.subject_c,
-            coalesce(p.names, []) as names,
-            coalesce(p.domains, []) as domains,
-            s.not_before,
-            s.not_after,
-            s.is_precert,
-            s.entry_time
-        from _ct_stage as s
-        left join per_cert as p using (k)
-        left join issuers as i
-            on i.issuer_dn = s.issuer_dn
-            and s.issuer_o is null
-            and s.issuer_cn is null
-    )
-    select * from final
-"""
-
-
 def _report_bad_names(ctx: LoadContext) -> None:
     """Names that are not DNS names (spaces, HTML, IP addresses) are dropped and reported; e-mail
     addresses (crt.sh lists rfc822Name SANs among the names) are dropped and counted once."""
@@ -493,11 +414,14 @@ def ingest(ctx: LoadContext) -> int:
             _stage_pem(ctx)
         else:
             _stage_der(ctx)
-        ctx.con.execute(_NAMES_LONG, {"pattern": NAME_PATTERN})
+        ctx.con.execute("create or replace temp table _ct_names as from ct_staged_names('_ct_stage')")
         _report_bad_names(ctx)
         caches.fill_name_domains(ctx.con, "select name from _ct_names where ok")
         caches.fill_org_names(ctx.con, "select subject_o from _ct_stage")
-        ctx.con.execute(_FINISH, {"dataset_id": ctx.dataset_id})
+        ctx.con.execute(
+            "insert into raw_certificates by name from ct_certificate_rows('_ct_stage', '_ct_names', ?)",
+            [ctx.dataset_id],
+        )
         row = ctx.con.execute(
             "select count(*), max(coalesce(entry_time, not_before))::date from raw_certificates "
             "where dataset_id = ?",
