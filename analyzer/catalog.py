@@ -217,14 +217,15 @@ def catalog_digest(files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
-    """Replace the catalog tables when the catalog files changed; returns whether it loaded."""
-    files = catalog_files()
+def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False, root: Path | None = None) -> bool:
+    """Replace the catalog tables when the catalog files changed; returns whether it loaded.
+    `root` is the datasets/ folder (default: the shipped one)."""
+    files = catalog_files(root)
     digest = catalog_digest(files)
     row = first_row(con.execute("select value from analyzer_meta where key = 'catalog_digest'"))
     if row and row[0] == digest and not force:
         return False
-    cat = build_catalog()
+    cat = build_catalog(root=root)
     providers = [
         (
             pid,

@@ -270,7 +270,9 @@ def render(doc: dict[str, Any]) -> str:
 def facts(doc: dict[str, Any] | None) -> tuple[set[str], set[tuple[Any, ...]], set[tuple[str, int]]]:
     if not doc:
         return set(), set(), set()
-    ids, patterns, asns = set(), set(), set()
+    ids: set[str] = set()
+    patterns: set[tuple[Any, ...]] = set()
+    asns: set[tuple[str, int]] = set()
     for e in doc.get("providers") or []:
         ids.add(e["id"])
         for service, pats in (e.get("hostnames") or {}).items():
