@@ -36,13 +36,21 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent.parent / "shared" / "datasets" / "real" / "cdn_cloud_fingerprints"
+# the shared real-data folder beside the checkout (/work/shared for /work/main and /work/wt/NAME)
+REAL = next(
+    (
+        p / "shared/datasets/real/cdn_cloud_fingerprints"
+        for p in ROOT.parents
+        if (p / "shared/datasets/real").is_dir()
+    ),
+    ROOT.parent / "shared/datasets/real/cdn_cloud_fingerprints",
+)
 DAY = "2025-07-20"
 EPOCH = 1752969600
 sys.path.insert(0, str(ROOT / "scripts"))
 
 # the importer's own selection rules, so the targets are exactly what mapping.yaml says
-from import_peer_catalogs import _LITERAL_HOST, _selected, _target_id, read_json  # noqa: E402
+from import_peer_catalogs import _LITERAL_HOST, ImportError_, _selected, _target_id, read_json  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-before-misses", action="store_true")
     args = parser.parse_args(argv)
     mapping = yaml.safe_load((ROOT / "datasets/providers.d/peers/mapping.yaml").read_text(encoding="utf-8"))
-    cdncheck, cloudcheck = read_json(args.cdncheck), read_json(args.cloudcheck)
+    try:
+        cdncheck, cloudcheck = read_json(args.cdncheck), read_json(args.cloudcheck)
+    except ImportError_ as exc:
+        print(f"error: {exc} (give --cdncheck/--cloudcheck)", file=sys.stderr)
+        return 1
     names, asns = name_targets(cdncheck, cloudcheck, mapping), asn_targets(cloudcheck, mapping)
     with tempfile.TemporaryDirectory(prefix="coverage-") as tmp:
         folder = Path(tmp)
