@@ -13,8 +13,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from analyzer import __version__
 from analyzer.errors import AnalyzerError
+from analyzer.version import __version__
 from analyzer.workspace import Workspace, open_workspace
 
 app = typer.Typer(
