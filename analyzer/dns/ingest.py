@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from analyzer.compression import is_gzip
 from analyzer.dns import csvfile, fdns, focus, openintel, zonefile
 from analyzer.dns.load import BatchWriter
 from analyzer.dns.progress import run_with_progress
@@ -50,11 +51,6 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         else:
             out.append(path)
     return out
-
-
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
 
 
 def detect(path: Path) -> str:
@@ -160,7 +156,7 @@ def _bulk(ctx: LoadContext, work: Callable[[], int]) -> int:
         with _fast_string_storage(ctx.con):
             return run_with_progress(ctx.con, ctx.path.name, size, quiet, work)
     except duckdb.Error as exc:
-        if _is_gzip(ctx.path) and "gzip" in str(exc).lower():
+        if is_gzip(ctx.path) and "gzip" in str(exc).lower():
             raise SourceError(ctx.path, gzip_problem(ctx.path) or str(exc).splitlines()[0]) from exc
         raise
 
@@ -168,7 +164,7 @@ def _bulk(ctx: LoadContext, work: Callable[[], int]) -> int:
 def ingest(ctx: LoadContext) -> int:
     """The `dns` kind: any of FORMATS, detected per file."""
     path = Path(ctx.path)
-    if _is_gzip(path):
+    if is_gzip(path):
         problem = None
         try:
             with open_text(path) as fh:
