@@ -6,7 +6,7 @@ registry (datasets/sources.yaml) -> resolve (listings, nearest dates) -> http (v
 
 from __future__ import annotations
 
-from analyzer.refresh.cache import Cache, RefreshLocked, data_dir
+from analyzer.cache import Cache, RefreshLocked, data_dir
 from analyzer.refresh.http import DownloadError, Fetcher, HttpPolicy
 from analyzer.refresh.registry import Source, load_sources, select
 from analyzer.refresh.run import (

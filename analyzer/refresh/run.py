@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer import ingest as ingest_mod
+from analyzer.cache import Cache, CachedFile, now_utc
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.ingest.base import file_digest
-from analyzer.refresh.cache import Cache, CachedFile, now_utc
 from analyzer.refresh.checks import CheckFailed, check_file, count_rows
 from analyzer.refresh.http import Fetcher
 from analyzer.refresh.registry import Source
