@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer import settings
+# The capabilities register their ingest kinds when imported: importing analyzer loads them all.
+from analyzer import ct, dns, network, settings, watchlists  # noqa: F401
 from analyzer.api import Analyzer
 from analyzer.version import __version__
 from analyzer.workspace import Workspace

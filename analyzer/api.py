@@ -13,7 +13,6 @@ import polars as pl
 import pyarrow as pa
 
 from analyzer import attribution
-from analyzer import entities as entities_mod
 from analyzer.errors import AnalyzerError
 from analyzer.explain import explain as explain_target
 from analyzer.explain import to_rows as explanation_rows
@@ -21,6 +20,7 @@ from analyzer.report import Filters, Report, build_report
 from analyzer.report import entity_services as entity_services_table
 from analyzer.report import provider_summary as provider_summary_table
 from analyzer.sqlquery import run_query
+from analyzer.watchlists import entities as entities_mod
 from analyzer.workspace import Workspace, arrow_of
 
 Frame: TypeAlias = pl.DataFrame | pa.Table

@@ -12,7 +12,6 @@ from rich.markup import escape
 from analyzer import attribution, contracts, output
 from analyzer import demo as demo_mod
 from analyzer.cli.app import DbOption, command, echo, err, out, workspace
-from analyzer.entities import find_entities
 from analyzer.errors import ConfigError
 from analyzer.ingest import KINDS
 from analyzer.ingest import ingest as ingest_files
@@ -20,6 +19,7 @@ from analyzer.provenance import load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
 from analyzer.resources import datasets_dir
 from analyzer.sqlquery import run_query
+from analyzer.watchlists.entities import find_entities
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from analyzer.ct.match import refresh_if_stale
 from analyzer.domains import normalize_hostname
-from analyzer.entities import find_entities
 from analyzer.errors import ConfigError
+from analyzer.watchlists.entities import find_entities
 from analyzer.workspace import Workspace
 
 CONFIDENCE_ORDER = ("analyst", "high", "medium", "low")

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -51,6 +52,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+def prepare(paths: Iterable[str | Path], options: dict[str, Any]) -> tuple[list[Path], dict[str, Any]]:
+    """A directory or glob of OpenINTEL files: one dataset per file; `--source` is the files' label."""
+    return expand_paths(paths), {**options, "label": options.get("label") or options.get("source")}
 
 
 def detect(path: Path) -> str:
