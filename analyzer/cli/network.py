@@ -9,7 +9,7 @@ import typer
 
 from analyzer import output
 from analyzer.cli.app import DbOption, command, echo, out, workspace
-from analyzer.network.lookup import lookup as lookup_items
+from analyzer.lookup import lookup as lookup_items
 
 _TABLE_COLUMNS = [
     "name",
