@@ -16,6 +16,7 @@ import os
 import pyarrow as pa
 from rapidfuzz import fuzz
 
+from analyzer import attribution
 from analyzer.ct import lookups
 from analyzer.errors import ConfigError
 from analyzer.meta import get_meta, set_meta
@@ -63,8 +64,15 @@ def score(entity_key: str, org_key: str) -> tuple[float, str | None]:
 
 
 def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
-    """Recompute ct_entity_matches; returns the number of (entity, organisation) matches."""
-    threshold = resolve_threshold(ws, threshold)
+    """`analyzer ct-match`: recompute ct_entity_matches, then the stored attribution that depends on
+    them; returns the number of (entity, organisation) matches."""
+    matches = _recompute(ws, resolve_threshold(ws, threshold))
+    attribution.ensure(ws)
+    return matches
+
+
+def _recompute(ws: Workspace, threshold: float) -> int:
+    """Recompute ct_entity_matches at `threshold` in one transaction."""
     con = ws.con
     names = con.execute("select entity_id, name, name_kind from entity_names").fetchall()
     with ws.transaction():
@@ -136,9 +144,10 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
 
 
 def refresh_if_stale(ws: Workspace) -> bool:
-    """Recompute the matches when watchlists, certificates or the threshold changed."""
+    """Recompute the matches when watchlists, certificates or the threshold changed (after every
+    ingest, and before `analyzer domains` reads them); the stored attribution is left to the caller."""
     threshold = resolve_threshold(ws)
     if get_meta(ws.con, _STATE_KEY) == _state(ws, threshold):
         return False
-    refresh_matches(ws, threshold)
+    _recompute(ws, threshold)
     return True

@@ -16,8 +16,9 @@ from analyzer.refresh.run import (
     EXIT_PARTIAL,
     Outcome,
     RefreshOptions,
-    Report,
+    RunReport,
     refresh,
+    refresh_datasets,
 )
 from analyzer.refresh.status import cache_status
 
@@ -33,11 +34,12 @@ __all__ = [
     "Outcome",
     "RefreshLocked",
     "RefreshOptions",
-    "Report",
+    "RunReport",
     "Source",
     "cache_status",
     "data_dir",
     "load_sources",
     "refresh",
+    "refresh_datasets",
     "select",
 ]
