@@ -11,14 +11,14 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 # (magic bytes, name, opener): the name is also DuckDB's `compression =` value.
-_FORMATS: tuple[tuple[bytes, str, Callable[..., IO[bytes]]], ...] = ((b"\x1f\x8b", "gzip", gzip.open),)
+_FORMATS: tuple[tuple[bytes, str, Callable[..., Any]], ...] = ((b"\x1f\x8b", "gzip", gzip.open),)
 _LONGEST = max(len(magic) for magic, _, _ in _FORMATS)
 
 
-def _format(path: str | Path) -> tuple[bytes, str, Callable[..., IO[bytes]]] | None:
+def _format(path: str | Path) -> tuple[bytes, str, Callable[..., Any]] | None:
     with Path(path).open("rb") as fh:
         head = fh.read(_LONGEST)
     return next((f for f in _FORMATS if head.startswith(f[0])), None)
