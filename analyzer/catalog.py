@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 import yaml
 
+from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
 from analyzer.resources import datasets_dir
-from analyzer.workspace import first_row
 
 SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting")
 RELATIONSHIPS = ("customer", "gateway", "verification_only", "via_intermediary")

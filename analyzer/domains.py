@@ -10,6 +10,9 @@ import idna
 import publicsuffixlist
 from publicsuffixlist import PublicSuffixList
 
+from analyzer.cache import Cache, data_dir
+from analyzer.resources import datasets_dir
+
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
 
@@ -34,9 +37,6 @@ def normalize_hostname(name: str) -> str | None:
 def psl_path() -> Path:
     """The PSL file in use: the newest copy `analyzer refresh psl` accepted, else one placed in
     datasets/, else the snapshot the publicsuffixlist package ships."""
-    from analyzer.refresh.cache import Cache, data_dir
-    from analyzer.resources import datasets_dir
-
     refreshed = Cache(data_dir()).latest("psl")
     for local in (refreshed.file if refreshed else None, datasets_dir() / "public_suffix_list.dat"):
         if local is not None and local.exists():

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analyzer.cursors import first_row
 from analyzer.domains import psl_path
-from analyzer.workspace import first_row
 
 
 def psl_file() -> Path:

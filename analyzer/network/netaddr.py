@@ -14,7 +14,7 @@ from analyzer.ingest.base import LoadContext
 
 BATCH = 200_000
 
-# One SQL text for every prefix of every file: the checks the issue asks for, each with its message.
+# One SQL text for every prefix of every file: every check of a prefix, each with its message.
 _PARSE = """
 create or replace temp table {out} as
 with src as (
