@@ -15,6 +15,7 @@ import idna
 import publicsuffixlist
 import pyarrow as pa
 
+from analyzer.cache import Cache, data_dir
 from analyzer.errors import ConfigError
 from analyzer.resources import datasets_dir, sql_dir
 
@@ -36,9 +37,6 @@ def psl_path(refreshed: Path | None = None) -> Path:
 
 def psl_in_use() -> Path:
     """psl_path() handed the newest refreshed copy from the download cache, if any."""
-    # The refresh package imports the workspace, which loads this module: imported here.
-    from analyzer.refresh.cache import Cache, data_dir
-
     refreshed = Cache(data_dir()).latest("psl")
     return psl_path(refreshed.file if refreshed else None)
 

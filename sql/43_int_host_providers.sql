@@ -1,6 +1,7 @@
 -- Which catalog provider a host name belongs to, per service: CNAME targets, MX and NS hosts and
 -- SPF include targets matched against datasets/providers.yaml hostname patterns (a suffix on a
 -- label boundary, or a regex). The most specific (longest) suffix wins per (host, service).
+-- `pattern_note` says what the evidence must add: a WAF's namespace, a pattern from a peer catalog.
 -- grain: one row per (host, service)
 
 create or replace view int_host_providers as
@@ -26,6 +27,8 @@ by_suffix as (
         c.provider_id,
         c.relationship,
         c.pattern,
+        c.waf,
+        c.source,
         length(c.pattern) as specificity
     from suffixes as s
     inner join catalog_hostnames as c
@@ -40,6 +43,8 @@ by_regex as (
         c.provider_id,
         c.relationship,
         c.pattern,
+        c.waf,
+        c.source,
         1000 as specificity
     from hosts as h
     inner join catalog_hostnames as c
@@ -53,9 +58,18 @@ final as (
         service,
         arg_max(provider_id, specificity) as provider_id,
         arg_max(relationship, specificity) as relationship,
-        arg_max(pattern, specificity) as pattern
+        arg_max(pattern, specificity) as pattern,
+        arg_max(waf, specificity) as waf,
+        arg_max(source, specificity) as source
     from (select * from by_suffix union all select * from by_regex)
     group by host, service
 )
 
-select * from final
+select
+    *,
+    nullif(concat_ws('; ',
+        case when waf then 'a web application firewall' end,
+        case when starts_with(source, 'providers.d/peers/')
+            then 'pattern from peer catalog ' || source end
+    ), '') as pattern_note
+from final

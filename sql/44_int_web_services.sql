@@ -1,5 +1,5 @@
 -- Web hosting and CDN of every name with addresses: the CNAME chain (a hop into a CDN's namespace
--- is `cdn`), then the final address's provider (published range, else ASN). A chain through a third
+-- is `cdn`, into a hosting provider's namespace `web_hosting`), then the final address's provider (published range, else ASN). A chain through a third
 -- party's name that is no provider's is `via_intermediary`: the company points at a SaaS or reseller
 -- which in turn runs on the provider.
 -- grain: one row per (name, observed_on, service, provider_id, address)
@@ -47,24 +47,25 @@ third_party_hops as (
     group by all
 ),
 
-cdn_by_cname as (
-    -- from the chain itself: a CNAME into a CDN's namespace is a CDN customer even when the
-    -- snapshot lacks the CDN edge's addresses
+by_cname as (
+    -- from the chain itself: a CNAME into a CDN's (or a hosting provider's) namespace is its
+    -- customer even when the snapshot lacks the edge's addresses
     select distinct
         c.name,
         c.observed_on,
         c.hops,
         c.final_name,
         c.dataset_id,
-        'cdn' as service,
+        h.service,
         h.provider_id as attributed_provider,
         'customer' as relationship,
         'high' as base_confidence,
-        'CNAME into ' || h.host || ' (' || h.provider_id || ' cdn namespace)' as reason
+        'CNAME into ' || h.host || ' (' || h.provider_id || ' ' || h.service || ' namespace'
+            || coalesce('; ' || h.pattern_note, '') || ')' as reason
     from int_name_chains as c, unnest(c.hops) as u(host)
     inner join int_host_providers as h
         on h.host = u.host
-        and h.service = 'cdn'
+        and h.service in ('cdn', 'web_hosting')
 ),
 
 by_address as (
@@ -124,7 +125,7 @@ final as (
         as_name,
         as_country,
         ip_confidence
-    from (select * from cdn_by_cname union all by name select * from by_address)
+    from (select * from by_cname union all by name select * from by_address)
 )
 
 select * from final

@@ -25,7 +25,8 @@ by_name as (
         h.provider_id,
         h.relationship,
         'high' as base_confidence,
-        t.target || ' matches ' || h.provider_id || ' pattern ' || h.pattern as reason,
+        t.target || ' matches ' || h.provider_id || ' pattern ' || h.pattern
+            || coalesce(' (' || h.pattern_note || ')', '') as reason,
         cast(null as varchar) as address
     from targets as t
     inner join int_host_providers as h

@@ -16,7 +16,7 @@ with sending as (
         'high' as base_confidence,
         'SPF ' || i.mechanism || ':' || i.target || ' authorises ' || h.provider_id || ' to send mail'
             || case when i.depth > 1 then ' (via ' || array_to_string(i.path[2:-2], ' → ') || ')' else '' end
-            as reason,
+            || coalesce(' (' || h.pattern_note || ')', '') as reason,
         i.target,
         i.path
     from int_spf_includes as i

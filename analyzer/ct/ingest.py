@@ -8,7 +8,6 @@ exports are read by DuckDB (read_json/read_csv, explicit columns); certificate b
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from analyzer.compression import compression_of, open_maybe_compressed
 from analyzer.ct import caches
 from analyzer.ct.x509parse import CertError, CertRecord, parse_der, parse_log_entry
 from analyzer.errors import SourceError
@@ -75,15 +75,9 @@ _STAGE_DDL = ", ".join(
 
 
 # -- format detection ---------------------------------------------------------------------------
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 def detect_format(path: Path) -> str:
     """crtsh_json, crtsh_csv, get_entries, pem or der, from the first bytes of the file."""
-    opener = gzip.open if _is_gzip(path) else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with open_maybe_compressed(path) as fh:
         head: bytes = fh.read(65536)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"-----BEGIN"):
@@ -173,7 +167,7 @@ def _first_json_object(ctx: LoadContext) -> dict[str, Any] | None:
 
 
 def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
-    compression = "gzip" if _is_gzip(ctx.path) else "none"
+    compression = compression_of(ctx.path) or "none"
     if fmt == "crtsh_json":
         first = _first_json_object(ctx)
         if first is not None:

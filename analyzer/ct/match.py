@@ -16,8 +16,10 @@ import os
 import pyarrow as pa
 from rapidfuzz import fuzz
 
+from analyzer import attribution
 from analyzer.ct import caches
 from analyzer.errors import ConfigError
+from analyzer.meta import get_meta, set_meta
 from analyzer.names import match_blocks, match_key
 from analyzer.workspace import Workspace
 
@@ -25,11 +27,6 @@ DEFAULT_THRESHOLD = 90.0
 THRESHOLD_ENV = "ANALYZER_CT_FUZZY_THRESHOLD"
 _STATE_KEY = "ct_match_state"
 _THRESHOLD_KEY = "ct_match_threshold"
-
-
-def _meta(ws: Workspace, key: str) -> str | None:
-    rows = ws.con.execute("select value from analyzer_meta where key = ?", [key]).fetchall()
-    return rows[0][0] if rows else None
 
 
 def resolve_threshold(ws: Workspace, threshold: float | None = None) -> float:
@@ -42,7 +39,7 @@ def resolve_threshold(ws: Workspace, threshold: float | None = None) -> float:
             except ValueError:
                 raise ConfigError(f"{THRESHOLD_ENV} is {env!r}, expected a number 0-100") from None
     if threshold is None:
-        stored = _meta(ws, _THRESHOLD_KEY)
+        stored = get_meta(ws.con, _THRESHOLD_KEY)
         threshold = float(stored) if stored else DEFAULT_THRESHOLD
     if not 0 < threshold <= 100:
         raise ConfigError(f"fuzzy threshold {threshold} is outside 0-100 (exclusive of 0)")
@@ -67,8 +64,15 @@ def score(entity_key: str, org_key: str) -> tuple[float, str | None]:
 
 
 def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
-    """Recompute ct_entity_matches; returns the number of (entity, organisation) matches."""
-    threshold = resolve_threshold(ws, threshold)
+    """`analyzer ct-match`: recompute ct_entity_matches, then the stored attribution that depends on
+    them; returns the number of (entity, organisation) matches."""
+    matches = _recompute(ws, resolve_threshold(ws, threshold))
+    attribution.ensure(ws)
+    return matches
+
+
+def _recompute(ws: Workspace, threshold: float) -> int:
+    """Recompute ct_entity_matches at `threshold` in one transaction."""
     con = ws.con
     names = con.execute("select entity_id, name, name_kind from entity_names").fetchall()
     with ws.transaction():
@@ -113,14 +117,15 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
                 [(*m, threshold) for m in matches],
             )
         for key, text in ((_STATE_KEY, _state(ws, threshold)), (_THRESHOLD_KEY, str(threshold))):
-            con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, text])
+            set_meta(con, key, text)
     return len(matches)
 
 
 def refresh_if_stale(ws: Workspace) -> bool:
-    """Recompute the matches when watchlists, certificates or the threshold changed."""
+    """Recompute the matches when watchlists, certificates or the threshold changed (after every
+    ingest, and before `analyzer domains` reads them); the stored attribution is left to the caller."""
     threshold = resolve_threshold(ws)
-    if _meta(ws, _STATE_KEY) == _state(ws, threshold):
+    if get_meta(ws.con, _STATE_KEY) == _state(ws, threshold):
         return False
-    refresh_matches(ws, threshold)
+    _recompute(ws, threshold)
     return True

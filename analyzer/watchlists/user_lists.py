@@ -26,8 +26,8 @@ import yaml
 from analyzer.domains import normalize_hostname
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
-from analyzer.ingest.entities import Entry, parse_date, split_list, stable_key, write_entries
 from analyzer.names import normalize_name
+from analyzer.watchlists.entries import Entry, parse_date, split_list, stable_key, write_entries
 
 CSV_COLUMNS = (
     "list",

@@ -9,7 +9,7 @@ from typing import Any
 
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
-from analyzer.ingest.entities import (
+from analyzer.watchlists.entries import (
     Entry,
     countries_of,
     fr_citations,

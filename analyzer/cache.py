@@ -1,5 +1,8 @@
 """The download cache: dated files per dataset, a JSON sidecar per file, and the refresh lock.
 
+`analyzer refresh` fills it; readers below the refresh machinery read it too (psl.psl_in_use takes
+the newest Public Suffix List refresh accepted), so it depends on nothing but errors.
+
 Layout: `<data dir>/<dataset id>/<YYYY-MM-DD>/<file>` with `<file>.meta.json` beside it. The sidecar
 is written only after the file is complete and checked, so a file without one is never used.
 """
