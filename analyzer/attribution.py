@@ -1,4 +1,4 @@
-"""The stored attribution behind `attr_entity_services` (sql/39_attr_entity_services.sql).
+"""The stored attribution behind `attr_entity_services` (sql/52_attr_entity_services.sql).
 
 Computing who serves each listed company from a whole 20-million-record snapshot takes minutes,
 yet only the few thousand names under the companies' domains, and what they point to, matter.

@@ -1,6 +1,6 @@
 """The download cache: dated files per dataset, a JSON sidecar per file, and the refresh lock.
 
-`analyzer refresh` fills it; readers below the refresh machinery read it too (domains.psl_path takes
+`analyzer refresh` fills it; readers below the refresh machinery read it too (psl.psl_in_use takes
 the newest Public Suffix List refresh accepted), so it depends on nothing but errors.
 
 Layout: `<data dir>/<dataset id>/<YYYY-MM-DD>/<file>` with `<file>.meta.json` beside it. The sidecar

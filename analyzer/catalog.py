@@ -18,12 +18,11 @@ from typing import Any
 import duckdb
 import yaml
 
+from analyzer import labels
 from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
 from analyzer.resources import datasets_dir
 
-SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting")
-RELATIONSHIPS = ("customer", "gateway", "verification_only", "via_intermediary")
 # Bump when the loader writes the tables differently, so unchanged files are still reloaded.
 LOADER_VERSION = "2"
 # Scalars of an entry; the first layer that has one wins. `kinds` is a classification the views
@@ -103,10 +102,10 @@ def _entries(path: Path) -> list[dict[str, Any]]:
             raise ConfigError(f"{path}: provider id {pid!r} is defined twice")
         seen.add(pid)
         for service in entry.get("hostnames") or {}:
-            if service not in SERVICES:
+            if service not in labels.HOSTNAME_SERVICES:
                 raise ConfigError(
                     f"{path}: provider {pid!r} has hostnames for unknown service {service!r}; "
-                    f"expected one of {', '.join(SERVICES)}"
+                    f"expected one of {', '.join(labels.HOSTNAME_SERVICES)}"
                 )
     return entries
 

@@ -30,7 +30,7 @@ Cases (issue 14):
 - check: `analyzer check` on that database, killed after --check-timeout seconds; baseline: one
   evaluation of attr_domain_services (the check evaluates it once per contract query).
 - tlsca: 1,000 entities, 1 M crt.sh certificates: `analyzer ingest ct`, `analyzer attribute`, and the
-  CA branches alone (int_entity_tls_ca, the tls_ca CTEs of int_domain_services); baseline the
+  CA branches alone (the tls_ca CTEs of int_domain_services, int_ct_issuer_providers); baseline the
   equi-join of certificate registrable domains to entity domains.
 """
 
@@ -826,7 +826,7 @@ def case_check(out: Path, n: int, entities: int, timeout: float) -> None:
 # -- case 5: TLS CA at scale ------------------------------------------------------------------------------
 def _tls_branch_sql() -> str | None:
     """The tls_ca CTEs of int_domain_services (cert_cas, cert_domains, tls) as a query of their own."""
-    text = (ROOT / "sql" / "36_int_domain_services.sql").read_text()
+    text = (ROOT / "sql" / "47_int_domain_services.sql").read_text()
     m = re.search(r"\n(cert_cas as \(.*?\n\)),\s*\nobservations as \(", text, re.DOTALL)
     return f"with {m.group(1)} select count(*) from tls" if m else None  # noqa: S608 - our own SQL file
 
@@ -884,12 +884,11 @@ def case_tlsca(out: Path, certs: int, entities: int) -> None:
         )
     )
     for label, query in (
-        ("int_entity_tls_ca", "select count(*) from int_entity_tls_ca"),
         ("tls_ca CTEs of int_domain_services", _tls_branch_sql()),
         ("int_ct_issuer_providers", "select count(*) from int_ct_issuer_providers"),
     ):
         if query is None:
-            print(f"  (the tls_ca CTEs were not found in sql/36; {label} not timed)", file=sys.stderr)
+            print(f"  (the tls_ca CTEs were not found in sql/47; {label} not timed)", file=sys.stderr)
             continue
         log(label)
         r = sql(db, query)

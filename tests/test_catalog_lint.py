@@ -14,7 +14,9 @@ import duckdb
 import pytest
 import yaml
 
-from analyzer.catalog import RELATIONSHIPS, SERVICES, build_catalog, hand_files, peer_files
+from analyzer.catalog import build_catalog, hand_files, peer_files
+from analyzer.labels import CATALOG_RELATIONSHIPS as RELATIONSHIPS
+from analyzer.labels import HOSTNAME_SERVICES as SERVICES
 from analyzer.resources import datasets_dir
 
 MAPPING = datasets_dir() / "providers.d" / "peers" / "mapping.yaml"

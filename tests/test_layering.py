@@ -16,7 +16,7 @@ from analyzer.ingest import AFTER_INGEST, KINDS
 PACKAGE = Path(__file__).parent.parent / "analyzer"
 
 # Bottom to top. A unit imports units of lower layers; within the leaves, small single-job modules
-# may also import each other (errors <- settings, cursors <- meta, cache <- domains, ...).
+# may also import each other (errors <- settings, cursors <- meta, cache <- psl <- domains, ...).
 LAYERS: list[tuple[str, set[str]]] = [
     (
         "leaves",
@@ -31,10 +31,12 @@ LAYERS: list[tuple[str, set[str]]] = [
             "cursors",
             "meta",
             "cache",
+            "labels",
+            "psl",
             "domains",
         },
     ),
-    ("reference data the workspace loads", {"catalog", "psl"}),
+    ("reference data the workspace loads", {"catalog"}),
     ("workspace", {"workspace"}),
     ("stored answers and provenance", {"attribution", "provenance"}),
     ("ingest framework", {"ingest"}),

@@ -17,7 +17,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz
 
 from analyzer import attribution
-from analyzer.ct import lookups
+from analyzer.ct import caches
 from analyzer.errors import ConfigError
 from analyzer.meta import get_meta, set_meta
 from analyzer.names import match_blocks, match_key
@@ -76,8 +76,8 @@ def _recompute(ws: Workspace, threshold: float) -> int:
     con = ws.con
     names = con.execute("select entity_id, name, name_kind from entity_names").fetchall()
     with ws.transaction():
-        lookups.fill_org_names(con, "select distinct subject_o from raw_certificates")
-        lookups.fill_name_domains(con, "select domain as name from entity_known_domains")
+        caches.fill_org_names(con, "select distinct subject_o from raw_certificates")
+        caches.fill_name_domains(con, "select domain as name from entity_known_domains")
         con.execute("delete from ct_entity_matches")
         has_orgs = con.execute("select count(*) from ct_org_names").fetchall()[0]
         matches: list[tuple[str, str, str, str, str, float]] = []
@@ -95,30 +95,8 @@ def _recompute(ws: Workspace, threshold: float) -> int:
             con.register("_ct_entity_keys", table)
             try:
                 candidates = con.execute(
-                    """
-                    with entity_blocks as (
-                        select entity_id, name, name_kind, match_key, unnest(blocks) as block
-                        from _ct_entity_keys
-                        where match_key <> ''
-                    ),
-                    org_blocks as (
-                        select subject_o, match_key, unnest(blocks) as block
-                        from ct_org_names
-                        where match_key <> ''
-                    ),
-                    final as (
-                        select distinct
-                            e.entity_id,
-                            e.name,
-                            e.name_kind,
-                            e.match_key as entity_key,
-                            o.subject_o,
-                            o.match_key as org_key
-                        from entity_blocks as e
-                        inner join org_blocks as o using (block)
-                    )
-                    select * from final
-                    """
+                    "select entity_id, name, name_kind, entity_key, subject_o, org_key "
+                    "from ct_match_candidates('_ct_entity_keys')"
                 ).fetchall()
             finally:
                 con.unregister("_ct_entity_keys")

@@ -1,4 +1,5 @@
-"""Watchlist queries: the `entities` view filtered by list, country and a normalised name search."""
+"""Watchlist queries: the `entities` view filtered by list, country and a normalised name search
+(the entities_filtered() table macro of sql/64)."""
 
 from __future__ import annotations
 
@@ -21,26 +22,9 @@ COLUMNS = (
 
 
 def _query(list_code: str | None, country: str | None, search: str | None) -> tuple[str, list[Any]]:
-    where, params = [], []
-    if list_code:
-        where.append("upper(e.list_code) = upper(?)")
-        params.append(list_code)
-    if country:
-        where.append("list_contains(e.countries, upper(?))")
-        params.append(country)
-    if search:
-        where.append(
-            "e.entity_id in (select entity_id from entity_names where normalized like '%' || ? || '%')"
-        )
-        params.append(normalize_name(search))
-    clause = f"where {' and '.join(where)}" if where else ""
-    query = f"""
-        select e.entity_id, e.name, e.list_code, e.country, e.listed_on, e.federal_register_notice,
-               e.source, e.alt_names, e.countries, e.first_seen_on, e.last_seen_on
-        from entities as e {clause}
-        order by e.list_code, e.name, e.entity_id
-    """  # noqa: S608 - the clause is built from fixed strings; values are parameters
-    return query, params
+    """The entities_filtered() macro (sql/64) with its arguments; an empty filter is no filter."""
+    args = [list_code or None, country or None, normalize_name(search) if search else None]
+    return "select * from entities_filtered(?, ?, ?)", args
 
 
 def find_entities(

@@ -1,12 +1,13 @@
--- The "Google serves 9, Amazon 7, Microsoft 4" table: per provider parent and service, how many
--- distinct listed companies it serves, on each company's latest snapshot.
+-- Table macro attr_provider_summary_filtered(for_list, for_provider_country, for_service, as_of, latest):
+-- the "Google serves 9, Amazon 7, Microsoft 4" table over the rows attr_entity_services_filtered()
+-- keeps (same arguments): per provider parent and service, how many distinct listed companies it
+-- serves, their names, and how many directly and with high confidence.
 -- grain: one row per (provider_parent, service)
 
-create or replace view attr_provider_summary as
-with latest as (
+create or replace macro attr_provider_summary_filtered(for_list, for_provider_country, for_service, as_of, latest) as table
+with kept as (
     select *
-    from attr_entity_services
-    qualify observed_on = max(observed_on) over (partition by entity_id, domain, service)
+    from attr_entity_services_filtered(for_list, for_provider_country, for_service, as_of, latest)
 ),
 
 final as (
@@ -19,7 +20,7 @@ final as (
         any_value(provider_country) as provider_country,
         count(distinct entity_id) filter (where relationship in ('customer', 'self_hosted')) as entities_direct,
         count(distinct entity_id) filter (where confidence = 'high') as entities_high_confidence
-    from latest
+    from kept
     group by provider_parent, service
 )
 

@@ -9,7 +9,7 @@
 -- An analyst's `unlink` (their latest decision for the pair) removes the pair from every method.
 -- grain: one row per (entity_id, domain)
 
-create or replace view entity_domains as
+create or replace view int_entity_domains as
 with decisions as (
     select
         entity_id,
@@ -40,7 +40,7 @@ analyst as (
         json_object('decision', 'link', 'note', d.note, 'decided_at', d.decided_at)::varchar as evidence,
         0 as rank
     from decisions as d
-    semi join entities as e using (entity_id)
+    semi join int_entities as e using (entity_id)
     where d.decision = 'link'
 ),
 
@@ -54,7 +54,7 @@ watchlist as (
         null::varchar as matched_name,
         json_object('source_note', k.source_note, 'dataset_id', k.dataset_id)::varchar as evidence,
         1 as rank
-    from entity_known_domains as k
+    from int_entity_known_domains as k
 ),
 
 org_certs as (

@@ -9,10 +9,10 @@
 
 create or replace view int_entity_dns_scope as
 with recursive linked as (
-    select domain from entity_domains
+    select domain from int_entity_domains
     union
     select registrable_domain(domain) as domain
-    from entity_domains
+    from int_entity_domains
     where registrable_domain(domain) is not null
 ),
 

@@ -1,5 +1,5 @@
 -- Who serves each listed company, computed live: the domain answers joined to the company's linked
--- domains (attr_entity_services serves the stored result of this view, see sql/39).
+-- domains (attr_entity_services serves the stored result of this view, see sql/52).
 -- Web hosting and CDN count only for its web names (the linked domain, www., names in its
 -- certificates); mail, DNS, SPF and CA for every name under the linked domains. A target under any
 -- of the company's own domains is `self_hosted`. The confidence is the weaker of the service
@@ -15,7 +15,7 @@ with links as (
         confidence as link_confidence,
         score as link_score,
         evidence as link_evidence
-    from entity_domains
+    from int_entity_domains
 ),
 
 san_names as (
@@ -94,7 +94,7 @@ final as (
         )) as varchar) as evidence,
         r.observed_on
     from relabelled as r
-    inner join entities as e using (entity_id)
+    inner join int_entities as e using (entity_id)
     order by r.entity_id, r.domain, r.service, r.provider_id, r.observed_on,
         case r.link_confidence when 'analyst' then 0 when 'high' then 1 when 'medium' then 2 else 3 end,
         r.link_method, r.linked_domain

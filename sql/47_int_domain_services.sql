@@ -84,11 +84,11 @@ txt as (
 cert_cas as (
     select
         c.*,
-        arg_max(n.provider_id, length(n.pattern)) over (partition by c.cert_id) as ca_provider
+        i.provider_id as ca_provider
     from stg_certificates as c
-    inner join catalog_ca_names as n
-        on (' ' || lower(regexp_replace(coalesce(c.issuer_o, '') || ' ' || coalesce(c.issuer_cn, ''), '[^A-Za-z0-9]+', ' ', 'g')) || ' ')
-            like ('% ' || trim(lower(regexp_replace(n.pattern, '[^A-Za-z0-9]+', ' ', 'g'))) || ' %')
+    inner join int_ct_issuer_providers as i
+        on i.issuer_o is not distinct from c.issuer_o
+        and i.issuer_cn is not distinct from c.issuer_cn
 ),
 
 cert_domains as (

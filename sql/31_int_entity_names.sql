@@ -2,7 +2,7 @@
 -- punctuation and legal forms removed by analyzer/names.py at ingest).
 -- grain: one row per (entity_id, name)
 
-create or replace view entity_names as
+create or replace view int_entity_names as
 with final as (
     select distinct
         e.entity_id,
@@ -10,7 +10,7 @@ with final as (
         n.name,
         n.name_kind,
         n.normalized
-    from entities as e
+    from int_entities as e
     inner join raw_entity_names as n
         on n.dataset_id = e.dataset_id
         and n.entry_key = e.entry_key

@@ -3,7 +3,7 @@
 -- stg_entity_snapshots.
 -- grain: one row per entity_id
 
-create or replace view entities as
+create or replace view int_entities as
 with latest as (
     select
         list_code,

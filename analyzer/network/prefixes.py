@@ -1,5 +1,6 @@
 """Prefixes as integer intervals: staging text prefixes into DuckDB, parsing and checking them there
-(sql/08 macros), and flattening nested prefixes into disjoint intervals (sql/09) once at ingest."""
+(net_parsed_prefixes() and the address macros of sql/08), and flattening nested prefixes into
+disjoint intervals (sql/09) once at ingest."""
 
 from __future__ import annotations
 
@@ -13,69 +14,6 @@ import pyarrow as pa
 from analyzer.ingest.base import LoadContext
 
 BATCH = 200_000
-
-# One SQL text for every prefix of every file: every check of a prefix, each with its message.
-_PARSE = """
-create or replace temp table {out} as
-with src as (
-    select
-        *,
-        string_split(trim(prefix), '/') as parts
-    from {src}
-),
-
--- each parser runs only on rows of its own syntax (a CASE around them is several times slower)
-v4 as (
-    select
-        *,
-        4::tinyint as family,
-        try_cast(parts[2] as integer) as plen,
-        net_ip4_int(parts[1])::uhugeint as ip
-    from src
-    where not contains(prefix, ':')
-),
-
-v6 as (
-    select
-        *,
-        6::tinyint as family,
-        try_cast(parts[2] as integer) as plen,
-        net_ip6_int(parts[1]) as ip
-    from src
-    where contains(prefix, ':')
-),
-
-checked as (
-    select
-        *,
-        case
-            when len(parts) <> 2 or plen is null then 'not a CIDR prefix (address/length)'
-            when ip is null then 'not an IP address'
-            when plen not between 0 and (case family when 4 then 32 else 128 end)
-                then 'prefix length ' || plen || ' out of range'
-            when family = 6 and (ip >> 32) = 65535 and plen >= 96
-                then 'IPv4-mapped IPv6 prefix; list it as IPv4'
-            when ip & net_hostmask(family, plen) <> 0
-                then 'host bits set (the network is '
-                    || net_ip_text(family, ip & ~net_hostmask(family, plen)) || '/' || plen || ')'
-        end as problem
-    from (
-        select * from v4
-        union all
-        select * from v6
-    )
-),
-
-final as (
-    select
-        * exclude (parts, ip),
-        ip as lo,
-        if(problem is null, ip | net_hostmask(family, plen), null) as hi
-    from checked
-)
-
-select * from final
-"""
 
 
 def batched(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -106,7 +44,7 @@ def parse_staged(ctx: LoadContext, src: str, out: str, what: str = "prefix") -> 
     """Parse the `prefix` column of temp table `src` into family/lo/hi in temp table `out`;
     rows with a problem or a duplicate prefix are reported with their line and dropped."""
     con = ctx.con
-    con.execute(_PARSE.format(src=src, out=out))
+    con.execute(f"create or replace temp table {out} as from net_parsed_prefixes(?)", [src])
     for line, prefix, problem in con.execute(
         f"select line, prefix, problem from {out} where problem is not null order by line"  # noqa: S608
     ).fetchall():

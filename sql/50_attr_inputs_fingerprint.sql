@@ -1,8 +1,8 @@
 -- attr_inputs_fingerprint(): a digest of everything attr_entity_services depends on: the applied
 -- sql/ files, the provider catalog and Public Suffix List versions, the CT name-match threshold
--- state, the loaded datasets, the analyst's link/unlink decisions and the session variables that
--- change the answers. The stored attribution (sql/39_attr_entity_services.sql) is served only
--- while its fingerprint equals this.
+-- state, the loaded datasets, the analyst's link/unlink decisions and the session variable that
+-- changes the answers (ct_max_cert_domains). The stored attribution (sql/52_attr_entity_services.sql)
+-- is served only while its fingerprint equals this.
 -- grain: a scalar
 
 create or replace macro attr_inputs_fingerprint() as (
@@ -19,7 +19,6 @@ create or replace macro attr_inputs_fingerprint() as (
             where status = 'loaded'
         ),
         (select cast(coalesce(max(decision_id), 0) as varchar) from ct_analyst_decisions),
-        coalesce(cast(getvariable('ct_valid_on') as varchar), ''),
         coalesce(cast(getvariable('ct_max_cert_domains') as varchar), '')
     ))
 );
