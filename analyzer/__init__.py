@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer import settings
+# The capabilities register their ingest kinds when imported: importing analyzer loads them all.
+from analyzer import ct, dns, network, settings, watchlists  # noqa: F401
+from analyzer.api import Analyzer
+from analyzer.version import __version__
 from analyzer.workspace import Workspace
 
-__version__ = "0.1.0"
 __all__ = ["Analyzer", "Workspace", "__version__", "open"]
 
 
 def open(path: str | Path | None = None, *, read_only: bool = False) -> Analyzer:
     """Open (or create) an analyzer database; see Analyzer for the DataFrame methods."""
     return Analyzer(settings.db_path(path), read_only=read_only)
-
-
-from analyzer.api import Analyzer  # noqa: E402 - after open(), which the api module does not need

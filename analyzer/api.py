@@ -4,8 +4,6 @@ polars DataFrames (or Arrow tables with `arrow=True`). The CLI calls the same li
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import ipaddress
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
@@ -13,14 +11,14 @@ import polars as pl
 import pyarrow as pa
 
 from analyzer import attribution
-from analyzer import entities as entities_mod
-from analyzer.errors import AnalyzerError
 from analyzer.explain import explain as explain_target
 from analyzer.explain import to_rows as explanation_rows
+from analyzer.lookup import lookup_frame
 from analyzer.report import Filters, Report, build_report
 from analyzer.report import entity_services as entity_services_table
 from analyzer.report import provider_summary as provider_summary_table
 from analyzer.sqlquery import run_query
+from analyzer.watchlists import entities as entities_mod
 from analyzer.workspace import Workspace, arrow_of
 
 Frame: TypeAlias = pl.DataFrame | pa.Table
@@ -38,17 +36,6 @@ def _out(table: pa.Table, arrow: bool) -> Frame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
-
-
-def _frame(result: Any) -> pl.DataFrame:
-    """A lookup module's result (Arrow, polars or rows) as a DataFrame."""
-    if isinstance(result, pl.DataFrame):
-        return result
-    if isinstance(result, pa.Table):
-        frame = pl.from_arrow(result)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
-    return pl.DataFrame(list(result))
 
 
 class Analyzer(Workspace):
@@ -106,21 +93,7 @@ class Analyzer(Workspace):
 
     def lookup(self, targets: str | Iterable[str], *, arrow: bool = False) -> Frame:
         """Attribution of addresses and hostnames against the loaded ranges, routes and DNS data."""
-        items = [targets] if isinstance(targets, str) else list(targets)
-        addresses, names = [], []
-        for item in items:
-            try:
-                addresses.append(str(ipaddress.ip_address(item.strip())))
-            except ValueError:
-                names.append(item.strip())
-        frames = []
-        if addresses:
-            frames.append(
-                _frame(_capability("analyzer.network.lookup", "attribute_addresses")(self, addresses))
-            )
-        if names:
-            frames.append(_frame(_capability("analyzer.network.lookup", "hostname_lookup")(self, names)))
-        frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+        frame = lookup_frame(self, targets)
         return frame.to_arrow() if arrow else frame
 
     def sql(self, query: str, *, arrow: bool = False) -> Frame:
@@ -134,20 +107,3 @@ class Analyzer(Workspace):
     def rows_of(self, query: str) -> list[dict[str, Any]]:
         """Rows as dicts (what `analyzer sql --format json` prints)."""
         return run_query(self, query)
-
-
-def _capability(module: str, function: str) -> Any:
-    """A function of a capability that may not be installed in this version."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            raise AnalyzerError(
-                f"lookup needs {module}, which this analyzer version does not include yet "
-                "(the network and DNS capabilities)"
-            ) from None
-        raise
-    fn = getattr(mod, function, None)
-    if fn is None:
-        raise AnalyzerError(f"{module} has no {function}(); this analyzer version cannot look up")
-    return fn

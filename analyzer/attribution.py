@@ -1,4 +1,4 @@
-"""The stored attribution behind `attr_entity_services` (sql/39_attr_entity_services.sql).
+"""The stored attribution behind `attr_entity_services` (sql/52_attr_entity_services.sql).
 
 Computing who serves each listed company from a whole 20-million-record snapshot takes minutes,
 yet only the few thousand names under the companies' domains, and what they point to, matter.
@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
-from analyzer.workspace import Workspace, first_row
+from analyzer.meta import get_meta, set_meta
+from analyzer.workspace import Workspace
 
 FINGERPRINT_KEY = "attribution_fingerprint"
 
@@ -34,12 +36,8 @@ class AttributionResult:
 
 def is_fresh(ws: Workspace) -> bool:
     """Whether the stored rows were computed from the current inputs."""
-    row = first_row(
-        ws.con.execute(
-            "select (select value from analyzer_meta where key = ?) is not distinct from attr_inputs_fingerprint()",
-            [FINGERPRINT_KEY],
-        )
-    )
+    stored = get_meta(ws.con, FINGERPRINT_KEY)
+    row = first_row(ws.con.execute("select ? is not distinct from attr_inputs_fingerprint()", [stored]))
     return bool(row and row[0])
 
 
@@ -54,10 +52,9 @@ def refresh(ws: Workspace) -> AttributionResult:
             con.execute("delete from attr_entity_services_store")
             con.execute("insert into attr_entity_services_store select * from int_entity_services")
             con.execute("reset variable attr_dns_scope")
-            con.execute(
-                "insert or replace into analyzer_meta (key, value) values (?, attr_inputs_fingerprint())",
-                [FINGERPRINT_KEY],
-            )
+            fingerprint = first_row(con.execute("select attr_inputs_fingerprint()"))
+            assert fingerprint is not None
+            set_meta(con, FINGERPRINT_KEY, fingerprint[0])
             counts = first_row(
                 con.execute(
                     "select (select count(*) from attr_scope_names), count(*), count(distinct entity_id) "

@@ -7,12 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer import attribution
+from analyzer import attribution, labels
 from analyzer.workspace import Workspace, first_row
-
-SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "tls_ca")
-RELATIONSHIPS = ("customer", "via_intermediary", "self_hosted", "gateway", "verification_only")
-CONFIDENCES = ("high", "medium", "low")
 
 
 @dataclass(frozen=True)
@@ -20,10 +16,10 @@ class Contract:
     view: str
     grain: tuple[str, ...]
     not_null: tuple[str, ...]
-    accepted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    accepted: tuple[tuple[str, str], ...] = ()  # (column, label set of analyzer.labels)
 
 
-_SERVICE_LABELS = (("service", SERVICES), ("relationship", RELATIONSHIPS), ("confidence", CONFIDENCES))
+_SERVICE_LABELS = (("service", "SERVICES"), ("relationship", "RELATIONSHIPS"), ("confidence", "CONFIDENCES"))
 
 CONTRACTS = (
     Contract("entities", ("entity_id",), ("entity_id", "name", "list_code", "source")),
@@ -82,7 +78,8 @@ def check(ws: Workspace) -> list[str]:
             nulls = first_row(ws.con.execute(f"select count(*) from {c.view} where {col} is null"))  # noqa: S608
             if nulls and nulls[0]:
                 failures.append(f"{c.view}: {nulls[0]} rows with {col} null")
-        for col, values in c.accepted:
+        for col, label_set in c.accepted:
+            values = getattr(labels, label_set)
             bad = ws.con.execute(
                 f"select distinct {col} from {c.view} where {col} is not null and not list_contains(?, {col})",  # noqa: S608
                 [list(values)],

@@ -11,11 +11,11 @@ import yaml
 from rich.console import Console
 
 from analyzer import output
-from analyzer.entities import find_entities
 from analyzer.errors import ConfigError
 from analyzer.ingest import ingest
 from analyzer.report import build_report, rich_report, write_report
 from analyzer.resources import shipped_file
+from analyzer.watchlists.entities import find_entities
 from analyzer.workspace import Workspace
 
 DEMO_PLAN = "demo/demo.yaml"

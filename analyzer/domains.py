@@ -1,14 +1,13 @@
-"""Hostnames: normalisation (lowercase, no trailing dot, IDNA) and registrable domains (PSL, offline)."""
+"""Hostnames: normalisation (lowercase, no trailing dot, IDNA) and registrable domains (PSL, offline;
+answered by the SQL macro of sql/03 through analyzer.psl)."""
 
 from __future__ import annotations
 
 import re
-from functools import cache
-from pathlib import Path
 
 import idna
-import publicsuffixlist
-from publicsuffixlist import PublicSuffixList
+
+from analyzer import psl
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
@@ -31,30 +30,9 @@ def normalize_hostname(name: str) -> str | None:
     return f"*.{host}" if wildcard else host
 
 
-def psl_path() -> Path:
-    """The PSL file in use: the newest copy `analyzer refresh psl` accepted, else one placed in
-    datasets/, else the snapshot the publicsuffixlist package ships."""
-    from analyzer.refresh.cache import Cache, data_dir
-    from analyzer.resources import datasets_dir
-
-    refreshed = Cache(data_dir()).latest("psl")
-    for local in (refreshed.file if refreshed else None, datasets_dir() / "public_suffix_list.dat"):
-        if local is not None and local.exists():
-            return Path(local)
-    return Path(publicsuffixlist.PSLFILE)
-
-
-@cache
-def _psl() -> PublicSuffixList:
-    with psl_path().open("rb") as fh:
-        return PublicSuffixList(fh)
-
-
 def registrable_domain(name: str) -> str | None:
     """eTLD+1 by the Public Suffix List: `*.cdn.x.co.uk` -> `x.co.uk`; None for a bare suffix."""
     host = normalize_hostname(name)
     if host is None:
         return None
-    host = host.removeprefix("*.")
-    result = _psl().privatesuffix(host)
-    return result if isinstance(result, str) else None
+    return psl.registrable_domain(host.removeprefix("*."))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,11 @@ import polars as pl
 import pyarrow as pa
 
 from analyzer import settings
+from analyzer.catalog import load_catalog
+from analyzer.cursors import arrow_of, first_row
 from analyzer.errors import ConfigError, SQLError
+from analyzer.meta import TABLE_DDL, get_meta, set_meta
+from analyzer.psl import load_public_suffixes
 from analyzer.resources import sql_dir
 
 # Bump when a raw table changes shape, and add the step that brings version N-1 to N below.
@@ -65,11 +68,7 @@ class Workspace:
         )
         if not exists or not exists[0]:
             return None
-        row = first_row(self.con.execute("select value from analyzer_meta where key = ?", [key]))
-        return row[0] if row else None
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self.con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, value])
+        return get_meta(self.con, key)
 
     def _prepare(self) -> None:
         has_tables = first_row(
@@ -87,7 +86,7 @@ class Workspace:
                 f"{self.path} was written by a newer analyzer (schema v{version}, this one knows "
                 f"v{SCHEMA_VERSION}); upgrade with `pip install -U analyzer` or use another --db"
             )
-        self.con.execute("create table if not exists analyzer_meta (key varchar primary key, value varchar)")
+        self.con.execute(TABLE_DDL)
         self.con.begin()
         try:
             for target in range(version + 1, SCHEMA_VERSION + 1):
@@ -98,16 +97,13 @@ class Workspace:
                         "exists; re-create the database and re-run the ingests"
                     )
                 step(self.con)
-            self._set_meta("schema_version", str(SCHEMA_VERSION))
+            set_meta(self.con, "schema_version", str(SCHEMA_VERSION))
             self.con.commit()
         except BaseException:
             self.con.rollback()
             raise
         self.apply_sql()
         # Reference data the views need, reloaded only when its file changed.
-        from analyzer.catalog import load_catalog
-        from analyzer.psl import load_public_suffixes
-
         load_catalog(self.con)
         load_public_suffixes(self.con)
 
@@ -129,7 +125,7 @@ class Workspace:
                     raise SQLError(
                         f"{what} failed in sql/{f.name}: {first} (use --debug for the trace)"
                     ) from exc
-            self._set_meta("sql_digest", digest)
+            set_meta(self.con, "sql_digest", digest)
             self.con.commit()
         except BaseException:
             self.con.rollback()
@@ -183,22 +179,6 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def first_row(cursor: Any) -> tuple[Any, ...] | None:
-    """The first row of an executed query, fetched to the end: a fetchone() would leave the result
-    open, and DuckDB 2 then refuses con.sql() and relations on the connection."""
-    rows = cursor.fetchall()
-    return rows[0] if rows else None
-
-
-def arrow_of(cursor: Any) -> pa.Table:
-    """An executed query's result as Arrow. DuckDB 2 warns that this copies the rows and suggests
-    con.sql(); but con.sql refuses to run while an earlier execute() result is not fetched to the
-    end (every fetchone() leaves one), so the copy is the price of a usable connection."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-        return cursor.to_arrow_table()
 
 
 def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:

@@ -17,3 +17,51 @@ create table if not exists raw_dns_records (
 create table if not exists attr_scope_names (
     name    varchar not null
 );
+
+-- The rules every DNS format's records pass at ingest (analyzer/dns/normalize.py composes them with
+-- dns_name(), a temporary macro around the Python IDNA function for the rare non-ASCII name).
+-- grain of the macros: scalars.
+
+-- Record types whose value is a host name, normalised like owner names.
+create or replace macro dns_is_name_valued(rtype) as
+    rtype in ('CNAME', 'NS', 'MX', 'PTR', 'DNAME', 'SRV');
+
+-- What is wrong with a normalised name (null when nothing is).
+create or replace macro dns_name_problem(n) as
+    case
+        when n is null then 'is not a valid internationalised name'
+        when n = '' then 'is empty'
+        when strlen(n) > 253 then 'is over 253 characters'
+        when starts_with(n, '.') or contains(n, '..') then 'has an empty label'
+        when contains(n, ' ') then 'contains a space'
+        when strlen(n) > 63 and regexp_matches(n, '[^.]{64}') then 'has a label over 63 characters'
+    end;
+
+-- An MX value may carry its preference: "10 mx.example.com." gives {pref: '10', host: 'mx.example.com.'}.
+create or replace macro dns_mx_parts(rtype, value, preference) as
+    case
+        when rtype = 'MX' and preference is null
+            then regexp_extract(value, '^(\d+)\s+(\S+)$', ['pref', 'host'])
+    end;
+
+-- The value of a record whose value is not a host name: AAAA lowercase, SOA names without their
+-- trailing dots, a quoted TXT/SPF string unquoted (adjacent strings joined), anything else as is.
+create or replace macro dns_text_value(rtype, value) as
+    case
+        when rtype = 'AAAA' then lower(value)
+        when rtype = 'SOA' then regexp_replace(lower(value), '\.(\s|$)', '\1', 'g')
+        when rtype in ('TXT', 'SPF') and starts_with(value, '"') and ends_with(value, '"')
+            then replace(regexp_replace(value[2:-2], '"\s+"', '', 'g'), '\"', '"')
+        else value
+    end;
+
+-- Why a record is rejected (null when it is kept), from its raw and normalised name and value.
+create or replace macro dns_record_problem(raw_name, rtype, raw_value, name, value) as
+    case
+        when raw_name is null or rtype is null or rtype = '' or raw_value is null
+            then 'malformed record: name, type or value missing'
+        when dns_name_problem(name) is not null
+            then 'name ' || coalesce(raw_name, '') || ' ' || dns_name_problem(name)
+        when dns_is_name_valued(rtype) and dns_name_problem(value) is not null
+            then rtype || ' target ' || raw_value || ' ' || dns_name_problem(value)
+    end;

@@ -1,9 +1,11 @@
 -- Certificate transparency: certificates as loaded, lookup caches filled at ingest, the matches of
 -- certificate organisations to watchlist entities, and analysts' link/unlink decisions.
 -- grain (raw_certificates): one row per certificate or precertificate entry of a loaded file;
--- (ct_psl_rules): one row per PSL rule; (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
+-- (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
 -- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
--- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts.
+-- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts;
+-- macros ct_dn_value, ct_is_dns_name: scalars; ct_staged_names: one row per raw name of a staged
+-- record; ct_certificate_rows: one row per staged record; ct_match_candidates: one row per pair.
 
 create table if not exists raw_certificates (
     dataset_id          integer not null,
@@ -28,20 +30,117 @@ create table if not exists raw_certificates (
     entry_time          timestamp            -- when the log accepted it
 );
 
--- The Public Suffix List rules of the file analyzer.domains uses (kind normal | wildcard | exception;
--- "*.ck" is stored as ("ck", wildcard), "!www.ck" as ("www.ck", exception)); loaded by analyzer.ct.
-create table if not exists ct_psl_rules (
-    rule        varchar not null,
-    kind        varchar not null
-);
+-- The CT copy of the PSL rules, replaced by public_suffixes (sql/03): gone from older databases.
+drop table if exists ct_psl_rules;
+delete from analyzer_meta where key = 'ct_psl_digest';
+-- int_entity_tls_ca was removed (the tls_ca rows of attr_entity_services name the CAs).
+drop view if exists int_entity_tls_ca;
 
--- name -> registrable domain (eTLD+1), computed once per distinct name from ct_psl_rules. Unique by
--- construction (only names not present are added); no primary key: its index costs more than the
--- whole computation on a bulk load.
+-- name -> registrable domain (eTLD+1), computed once per distinct name by registrable_domain()
+-- (sql/03); emptied when the PSL file changes. Unique by construction (only names not present are
+-- added); no primary key: its index costs more than the whole computation on a bulk load.
 create table if not exists ct_name_domains (
     name        varchar not null,
     domain      varchar                      -- null for a bare public suffix
 );
+
+-- The value of one attribute of a distinguished name as crt.sh renders it ("C=US, O=Let's Encrypt,
+-- CN=R3"; a value holding commas is quoted, an inner quote doubled); null when absent or empty.
+-- Used at ingest, once per distinct issuer DN.
+create or replace macro ct_dn_value(dn, attr) as (
+    list_transform(
+        [regexp_extract(dn, '(?:^|, )' || attr || '=("(?:[^"]|"")*"|[^,]*)', 1)],
+        lambda raw: nullif(trim(if(starts_with(raw, '"'), replace(raw[2:-2], '""', '"'), raw)), '')
+    )[1]
+);
+
+-- Whether a certificate name is a DNS name (lowercase; a leading "*." allowed): names that are not
+-- (spaces, HTML, IP addresses, e-mail addresses crt.sh lists among the names) are dropped at ingest.
+create or replace macro ct_is_dns_name(name) as
+    regexp_full_match(name, '^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]*[a-z][a-z0-9-]*$');
+
+-- The names of staged certificates (analyzer/ct/ingest.py's `_ct_stage`, a list `raw_names` per
+-- record `k`) in long form, one row per raw name, with `ok` when it is a DNS name: validation, the
+-- registrable-domain cache and re-aggregation are then plain column operations.
+create or replace macro ct_staged_names(stage) as table
+with raw as (
+    select
+        k,
+        crtsh_id,
+        line,
+        trim(unnest(raw_names)) as raw
+    from query_table(stage)
+),
+
+final as (
+    select
+        k,
+        crtsh_id,
+        line,
+        raw,
+        lower(raw) as name,
+        ct_is_dns_name(lower(raw)) as ok
+    from raw
+    where raw is not null and raw <> ''
+)
+
+select * from final;
+
+-- The raw_certificates rows of dataset `for_dataset` from staged certificates (`stage`) and their
+-- names in long form (`staged_names`, from ct_staged_names): valid names and their registrable domains (ct_name_domains) per
+-- certificate, the issuer O and CN parsed once per distinct issuer DN when the format did not give
+-- them.
+create or replace macro ct_certificate_rows(stage, staged_names, for_dataset) as table
+with issuers as (
+    select
+        issuer_dn,
+        ct_dn_value(issuer_dn, 'O') as issuer_o,
+        ct_dn_value(issuer_dn, 'CN') as issuer_cn
+    from (select distinct issuer_dn from query_table(stage) where issuer_o is null and issuer_cn is null)
+),
+
+per_cert as (
+    select
+        n.k,
+        list_distinct(list(n.name)) as names,
+        list_distinct(list(d.domain)) as domains  -- list_distinct drops nulls
+    from query_table(staged_names) as n
+    left join ct_name_domains as d using (name)
+    where n.ok
+    group by n.k
+),
+
+final as (
+    select
+        for_dataset as dataset_id,
+        coalesce(s.line, s.k) as line,
+        s.source_format,
+        s.crtsh_id,
+        s.issuer_ca_id,
+        s.fingerprint_sha256,
+        s.serial,
+        s.issuer_dn,
+        coalesce(s.issuer_o, i.issuer_o) as issuer_o,
+        coalesce(s.issuer_cn, i.issuer_cn) as issuer_cn,
+        s.subject_dn,
+        s.subject_o,
+        s.subject_cn,
+        s.subject_c,
+        coalesce(p.names, []) as names,
+        coalesce(p.domains, []) as domains,
+        s.not_before,
+        s.not_after,
+        s.is_precert,
+        s.entry_time
+    from query_table(stage) as s
+    left join per_cert as p using (k)
+    left join issuers as i
+        on i.issuer_dn = s.issuer_dn
+        and s.issuer_o is null
+        and s.issuer_cn is null
+)
+
+select * from final;
 
 -- subject O -> comparable forms (analyzer.names), computed once per distinct organisation.
 create table if not exists ct_org_names (
@@ -50,6 +149,44 @@ create table if not exists ct_org_names (
     match_key   varchar not null,            -- names.match_key: sorted significant tokens
     blocks      varchar[] not null           -- candidate-join keys (token prefixes)
 );
+
+-- Candidate (entity name, certificate organisation) pairs for analyzer.ct.match to score: those
+-- sharing a block (a token prefix, analyzer.names.match_blocks), so names that share none are never
+-- compared. `entity_keys` names a table of (entity_id, name, name_kind, match_key, blocks).
+create or replace macro ct_match_candidates(entity_keys) as table
+with entity_blocks as (
+    select
+        entity_id,
+        name,
+        name_kind,
+        match_key,
+        unnest(blocks) as block
+    from query_table(entity_keys)
+    where match_key <> ''
+),
+
+org_blocks as (
+    select
+        subject_o,
+        match_key,
+        unnest(blocks) as block
+    from ct_org_names
+    where match_key <> ''
+),
+
+final as (
+    select distinct
+        e.entity_id,
+        e.name,
+        e.name_kind,
+        e.match_key as entity_key,
+        o.subject_o,
+        o.match_key as org_key
+    from entity_blocks as e
+    inner join org_blocks as o using (block)
+)
+
+select * from final;
 
 -- Which certificate organisations are which entity: recomputed by analyzer.ct.match when the
 -- watchlists, the certificates or the threshold change.

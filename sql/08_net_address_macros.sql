@@ -1,7 +1,8 @@
 -- Macros: IP address text <-> integers, in SQL so that millions of addresses are parsed in bulk.
 -- Addresses are (family tinyint, ip uhugeint); IPv4 uses 0 .. 2^32-1. Invalid text gives null.
 -- An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address a.b.c.d.
--- grain: scalar macros, no rows
+-- net_parsed_prefixes(table) checks the `prefix` column of a staged table at ingest.
+-- grain: scalar macros, no rows; net_parsed_prefixes: one row per row of its table
 
 -- Macros that use an argument several times bind it once with a one-element list_transform (a "let"):
 -- macro arguments are inlined, and nesting them would otherwise grow the expression exponentially.
@@ -104,3 +105,71 @@ create or replace macro net_hostmask(family, plen) as (
         else (1::uhugeint << ((case family when 4 then 32 else 128 end) - plen)::utinyint) - 1
     end
 );
+
+-- The origin ASNs of a routing line: pfx2as joins multiple origins with "_" and writes an AS set
+-- as "{1,2}"; every AS is kept (a multi-origin prefix is never resolved to one at random).
+create or replace macro net_origin_asns(origin) as
+    list_transform(regexp_split_to_array(trim(origin, '{}'), '[_,]'), lambda x: try_cast(x as bigint));
+
+-- The prefixes of a staged table (its column `prefix`, other columns kept) as (family, plen, lo, hi),
+-- with the problem of each bad one (null when the prefix is good; hi is then null too): the
+-- checks every ranges and routing file gets, each with its message.
+create or replace macro net_parsed_prefixes(staged) as table
+with src as (
+    select
+        *,
+        string_split(trim(prefix), '/') as parts
+    from query_table(staged)
+),
+
+-- each parser runs only on rows of its own syntax (a CASE around them is several times slower)
+v4 as (
+    select
+        *,
+        4::tinyint as family,
+        try_cast(parts[2] as integer) as plen,
+        net_ip4_int(parts[1])::uhugeint as ip
+    from src
+    where not contains(prefix, ':')
+),
+
+v6 as (
+    select
+        *,
+        6::tinyint as family,
+        try_cast(parts[2] as integer) as plen,
+        net_ip6_int(parts[1]) as ip
+    from src
+    where contains(prefix, ':')
+),
+
+checked as (
+    select
+        *,
+        case
+            when len(parts) <> 2 or plen is null then 'not a CIDR prefix (address/length)'
+            when ip is null then 'not an IP address'
+            when plen not between 0 and (case family when 4 then 32 else 128 end)
+                then 'prefix length ' || plen || ' out of range'
+            when family = 6 and (ip >> 32) = 65535 and plen >= 96
+                then 'IPv4-mapped IPv6 prefix; list it as IPv4'
+            when ip & net_hostmask(family, plen) <> 0
+                then 'host bits set (the network is '
+                    || net_ip_text(family, ip & ~net_hostmask(family, plen)) || '/' || plen || ')'
+        end as problem
+    from (
+        select * from v4
+        union all
+        select * from v6
+    )
+),
+
+final as (
+    select
+        * exclude (parts, ip),
+        ip as lo,
+        if(problem is null, ip | net_hostmask(family, plen), null) as hi
+    from checked
+)
+
+select * from final;

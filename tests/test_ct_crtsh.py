@@ -110,3 +110,12 @@ def test_truncated_json_stops_the_file_with_nothing_loaded(ws: Workspace, data: 
     cut_entries.write_text('{"entries": [{"leaf_input": "AAAA", "extra_', encoding="utf-8")
     with pytest.raises(SourceError, match=r"entries\.json line 1: not valid JSON"):
         ingest(ws, "ct", [cut_entries])
+
+
+def test_dn_values_as_crtsh_renders_them(ws: Workspace) -> None:
+    dn = 'C=US, O="Example, Inc.", OU=Say ""hi"", CN=Example CA 1'
+    got = ws.con.execute(
+        "select ct_dn_value(?, 'O'), ct_dn_value(?, 'CN'), ct_dn_value(?, 'C'), ct_dn_value(?, 'L')",
+        [dn, dn, dn, dn],
+    ).fetchall()[0]
+    assert got == ("Example, Inc.", "Example CA 1", "US", None)

@@ -159,7 +159,6 @@ def test_contracts_grain_and_accepted_values(linked: Workspace, data: Path) -> N
     decide(linked, "CTTEST-63a04633b3", "hikvision.com", "link", "seen on the imprint")
     checks = {
         "entity_domains": "entity_id, domain",
-        "int_entity_tls_ca": "entity_id, domain, provider_id, issuer_o, issuer_cn",
         "stg_certificate_domains": "cert_id, domain",
         "int_ct_issuer_providers": "issuer_o, issuer_cn",
     }

@@ -1,4 +1,4 @@
-"""CNAME chains and name -> address resolution in SQL (sql/17, 23-26): hops in order, loops, dangling
+"""CNAME chains and name -> address resolution in SQL (sql/15, 23-25): hops in order, loops, dangling
 and too-deep chains, direct addresses with empty hops, the latest snapshot per name, SPF includes."""
 
 from __future__ import annotations

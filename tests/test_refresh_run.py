@@ -307,6 +307,7 @@ def test_refreshed_public_suffix_list_is_used_for_registrable_domains(
     server, cache, fetcher, tmp_path, monkeypatch
 ):
     from analyzer import domains
+    from analyzer import psl as psl_module
 
     psl = b"// ===BEGIN ICANN DOMAINS===\ncom\nexample\n// ===BEGIN PRIVATE DOMAINS===\nnew-suffix.example\n"
     server.routes["/public_suffix_list.dat"] = Route(psl, "text/plain; charset=utf-8")
@@ -320,11 +321,11 @@ def test_refreshed_public_suffix_list_is_used_for_registrable_domains(
     report = run(None, registry(tmp_path, entry), cache, fetcher, date=DAY1)
     assert report.outcomes[0].status == "cached_only"
     monkeypatch.setenv("ANALYZER_DATA", str(cache.root))
-    domains._psl.cache_clear()
+    psl_module._rules_connection.cache_clear()
     try:
         assert domains.registrable_domain("www.shop.new-suffix.example") == "shop.new-suffix.example"
     finally:
-        domains._psl.cache_clear()
+        psl_module._rules_connection.cache_clear()
 
 
 def test_gzip_line_count_and_corrupt_gzip(tmp_path):

@@ -119,6 +119,28 @@ def test_each_sql_file_reads_only_raw_tables_and_earlier_views() -> None:
         known.update(n for _, n in created)
 
 
+def test_each_sql_file_calls_only_macros_defined_before_the_call() -> None:
+    texts = {path.name: _strip_comments(path.read_text(encoding="utf-8")) for path in sql_files(SQL_DIR)}
+    macros = {
+        name.lower()
+        for text in texts.values()
+        for kind, name in _CREATES.findall(text)
+        if kind.lower() == "macro"
+    }
+    call = re.compile(rf"\b({'|'.join(sorted(macros))})\s*\(", re.I)
+    known: set[str] = set()
+    for name, text in texts.items():
+        defined_at = {
+            m.group(2).lower(): m.start() for m in _CREATES.finditer(text) if m.group(1).lower() == "macro"
+        }
+        for m in call.finditer(text):
+            macro = m.group(1).lower()
+            assert macro in known or defined_at.get(macro, len(text)) <= m.start(), (
+                f"sql/{name} calls {macro}() before any file defines it"
+            )
+        known.update(defined_at)
+
+
 def test_every_view_file_states_its_grain() -> None:
     for path in sql_files(SQL_DIR):
         assert re.search(r"^-- grain( \(\w+\))?:", path.read_text(encoding="utf-8"), re.M), path.name

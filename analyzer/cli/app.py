@@ -1,4 +1,4 @@
-"""The typer app, shared options, and the error boundary every command runs inside."""
+"""The typer app, the global options, and the error boundary every command runs inside."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from analyzer import __version__
+from analyzer.cli.options import DbOption
 from analyzer.errors import AnalyzerError
+from analyzer.version import __version__
 from analyzer.workspace import Workspace, open_workspace
 
 app = typer.Typer(
@@ -30,14 +31,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 _state: dict[str, Any] = {"db": None, "debug": False}
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Database file (else $ANALYZER_DB, else ./analyzer.duckdb).",
-        show_default=False,
-    ),
-]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -60,9 +53,14 @@ def _root(
     _state["debug"] = debug or os.environ.get("ANALYZER_DEBUG") == "1"
 
 
+def db_path(db: Path | None = None) -> Path | None:
+    """The command's --db, else the one given before the command (`analyzer --db X cmd`)."""
+    return db or _state["db"]
+
+
 @contextmanager
 def workspace(db: Path | None = None, *, read_only: bool = False) -> Iterator[Workspace]:
-    ws = open_workspace(db or _state["db"], read_only=read_only)
+    ws = open_workspace(db_path(db), read_only=read_only)
     try:
         yield ws
     finally:

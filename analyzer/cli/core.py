@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +10,16 @@ from rich.markup import escape
 
 from analyzer import attribution, contracts, output
 from analyzer import demo as demo_mod
-from analyzer.cli.app import DbOption, command, echo, err, out, workspace
-from analyzer.entities import find_entities
+from analyzer.cli.app import command, echo, err, out, workspace
+from analyzer.cli.options import (
+    DataDirOption,
+    DbOption,
+    FormatOption,
+    IngestDateOption,
+    JsonOption,
+    check_format,
+    parse_date,
+)
 from analyzer.errors import ConfigError
 from analyzer.ingest import KINDS
 from analyzer.ingest import ingest as ingest_files
@@ -20,33 +27,14 @@ from analyzer.provenance import load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
 from analyzer.resources import datasets_dir
 from analyzer.sqlquery import run_query
-
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--date {value!r} is not a date; use YYYY-MM-DD") from None
-
-
-def _check_format(fmt: str, allowed: tuple[str, ...] = output.FORMATS) -> str:
-    if fmt not in allowed:
-        raise ConfigError(f"--format {fmt!r} is not one of: {', '.join(allowed)}")
-    return fmt
+from analyzer.watchlists.entities import find_entities
 
 
 @command("ingest")
 def ingest(
     kind: Annotated[str, typer.Argument(help=f"What the files are: {', '.join(sorted(KINDS))}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files to load (format detected within the kind).")],
-    date: Annotated[
-        str | None,
-        typer.Option(help="Snapshot date YYYY-MM-DD (default: from the data, else the file date)."),
-    ] = None,
+    date: IngestDateOption = None,
     provider: Annotated[
         str | None, typer.Option(help="Provider id for a plain CIDR list (kind ranges).")
     ] = None,
@@ -63,30 +51,30 @@ def ingest(
 ) -> None:
     """Load files of one kind; prints rows loaded and rejected per file."""
     options = {
-        "date": _date(date),
+        "date": parse_date(date),
         "provider": provider,
         "source": source,
         "related_only": related_only,
         "quiet": quiet,
     }
     with workspace(db) as ws:
-        for result in ingest_files(ws, kind, paths, options=options, force=force):
-            out.print(result.summary(), highlight=False)
-            shown = result.messages[:20]
-            for message in shown:
-                err.print(f"  {message}", style="yellow", highlight=False, markup=False)
-            if len(result.messages) > len(shown):
-                hint = f"analyzer datasets --issues {result.dataset_id}"
-                err.print(
-                    f"  ... {len(result.messages) - len(shown)} more; see `{hint}`",
-                    style="yellow",
-                    highlight=False,
-                    markup=False,
-                )
-        # SQL users read attr_entity_services straight from the file: store it up to date now.
-        stored = attribution.ensure(ws)
-        if stored is not None and not quiet:
-            err.print(stored.summary(), highlight=False, markup=False)
+        # attribute: SQL users read attr_entity_services straight from the file, so it is stored now.
+        results = ingest_files(ws, kind, paths, options=options, force=force, attribute=True)
+    for result in results:
+        out.print(result.summary(), highlight=False)
+        shown = result.messages[:20]
+        for message in shown:
+            err.print(f"  {message}", style="yellow", highlight=False, markup=False)
+        if len(result.messages) > len(shown):
+            hint = f"analyzer datasets --issues {result.dataset_id}"
+            err.print(
+                f"  ... {len(result.messages) - len(shown)} more; see `{hint}`",
+                style="yellow",
+                highlight=False,
+                markup=False,
+            )
+    if results.attribution is not None and not quiet:
+        err.print(results.attribution.summary(), highlight=False, markup=False)
 
 
 @command("attribute")
@@ -107,14 +95,12 @@ def datasets(
     cache: Annotated[
         bool, typer.Option("--cache", help="Per refresh dataset: what is cached, loaded and stale.")
     ] = False,
-    data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Refresh cache (else $ANALYZER_DATA, else XDG).")
-    ] = None,
+    data_dir: DataDirOption = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
     """What is loaded: kind, source, snapshot date, rows, sha256 (--cache: the refresh cache)."""
-    _check_format(fmt)
+    check_format(fmt)
     with workspace(db) as ws:
         if cache:
             text = output.render(cache_report(ws, data_dir), fmt, title="refresh cache", console=out)
@@ -161,7 +147,7 @@ def entities(
         str | None,
         typer.Option(help="Name or alias (ignores case, accents, punctuation, legal forms)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Current watchlist entries."""
@@ -181,7 +167,7 @@ def sql(
     db: DbOption = None,
 ) -> None:
     """Run SQL against the database (the file is also usable directly from duckdb or Python)."""
-    _check_format(fmt)
+    check_format(fmt)
     with workspace(db) as ws:
         rows = run_query(ws, query)
     text = output.render(rows, fmt, console=out)

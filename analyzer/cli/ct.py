@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from analyzer import attribution, output
-from analyzer.cli.app import DbOption, command, echo, out, workspace
+from analyzer import output
+from analyzer.cli.app import command, echo, out, workspace
+from analyzer.cli.options import DbOption, JsonOption
 from analyzer.ct import decide, entity_domains, refresh_matches
 from analyzer.ct.match import THRESHOLD_ENV
 
@@ -20,7 +21,7 @@ NoteOption = Annotated[str, typer.Option("--note", help="Why: source, date, who 
 @command("domains")
 def domains(
     entity: EntityArg,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Domains linked to an entity, with method, confidence, score and evidence."""
@@ -39,7 +40,6 @@ def domains(
 def _decision(entity: str, domain: str, decision: str, note: str, db: DbOption) -> None:
     with workspace(db) as ws:
         result = decide(ws, entity, domain, decision, note)
-        attribution.ensure(ws)
     out.print(
         f"{decision}: {result['domain']} <-> {result['name']} ({result['entity_id']}); note: {result['note']}",
         highlight=False,
@@ -70,5 +70,4 @@ def ct_match(
     """Recompute which certificate organisations are which entity (runs after every ingest)."""
     with workspace(db) as ws:
         n = refresh_matches(ws, threshold)
-        attribution.ensure(ws)
     out.print(f"{n:,} (entity, certificate organisation) matches", highlight=False)

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from analyzer import output
-from analyzer.cli.app import DbOption, command, echo, out, workspace
-from analyzer.network.lookup import lookup as lookup_items
+from analyzer.cli.app import command, echo, out, workspace
+from analyzer.cli.options import DbOption
+from analyzer.lookup import lookup as lookup_items
 
 _TABLE_COLUMNS = [
     "name",

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from analyzer import attribution
-from analyzer.cli.app import DbOption, command, err, out, workspace
-from analyzer.errors import ConfigError
-from analyzer.refresh import (
-    EXIT_LOCKED,
-    Cache,
-    Fetcher,
-    RefreshLocked,
-    RefreshOptions,
-    data_dir,
-    load_sources,
-    refresh,
-    select,
-)
+from analyzer.cli.app import command, db_path, err, out
+from analyzer.cli.options import DataDirOption, DbOption, RefreshDateOption, parse_date
+from analyzer.refresh import EXIT_LOCKED, RefreshLocked, RefreshOptions, refresh_datasets
 
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Download cache (else $ANALYZER_DATA, else $XDG_DATA_HOME/analyzer).",
-        show_default=False,
-    ),
-]
 SourcesOption = Annotated[
     Path | None,
     typer.Option(
@@ -41,13 +21,8 @@ SourcesOption = Annotated[
 _STYLE = {"failed": "bold red", "refused": "red", "held_back": "yellow", "ingested": "green"}
 
 
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--date {value!r} is not a date; use YYYY-MM-DD") from None
+def _log(message: str) -> None:
+    err.print(message, highlight=False, markup=False, style="dim")
 
 
 @command("refresh")
@@ -55,9 +30,7 @@ def refresh_cmd(
     datasets: Annotated[
         list[str] | None, typer.Argument(help="Registry ids (default: all); see --dry-run for the list.")
     ] = None,
-    date: Annotated[
-        str | None, typer.Option(help="Date YYYY-MM-DD for dated datasets (default: today, UTC).")
-    ] = None,
+    date: RefreshDateOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List each dataset with its resolved URL; no network.")
     ] = False,
@@ -70,42 +43,25 @@ def refresh_cmd(
     url: Annotated[
         str | None, typer.Option("--url", help="Use this URL for the (single) named dataset, e.g. azure.")
     ] = None,
-    data_dir_opt: DataDirOption = None,
+    data_dir: DataDirOption = None,
     sources: SourcesOption = None,
     db: DbOption = None,
 ) -> None:
     """Download the official sources, verify them, record provenance and ingest them."""
-    if dry_run and offline:
-        raise ConfigError("--dry-run and --offline exclude each other")
-    chosen = select(load_sources(sources), datasets)
-    cache = Cache(data_dir(data_dir_opt))
-    options = RefreshOptions(date=_date(date), dry_run=dry_run, offline=offline, force=force, url=url)
-
-    def log(message: str) -> None:
-        err.print(message, highlight=False, markup=False, style="dim")
-
-    def show(outcomes: list) -> None:
-        for o in outcomes:
-            out.print(o.line(), style=_STYLE.get(o.status), highlight=False, markup=False, soft_wrap=True)
-
-    if dry_run:
-        report = refresh(None, chosen, cache, None, options)
-        show(report.outcomes)
-        return
-    fetcher = Fetcher(log=log, console=err)
+    options = RefreshOptions(date=parse_date(date), dry_run=dry_run, offline=offline, force=force, url=url)
     try:
-        with workspace(db) as ws:
-            report = refresh(ws, chosen, cache, fetcher, options)
-            if any(o.status == "ingested" for o in report.outcomes):
-                stored = attribution.ensure(ws)
-                if stored is not None:
-                    err.print(stored.summary(), highlight=False, markup=False)
+        report = refresh_datasets(
+            db_path(db), datasets, options, data_dir=data_dir, sources=sources, log=_log, console=err
+        )
     except RefreshLocked as exc:
         err.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
         raise typer.Exit(EXIT_LOCKED) from None
-    finally:
-        fetcher.close()
-    show(report.outcomes)
+    if report.attribution is not None:
+        err.print(report.attribution.summary(), highlight=False, markup=False)
+    for o in report.outcomes:
+        out.print(o.line(), style=_STYLE.get(o.status), highlight=False, markup=False, soft_wrap=True)
+    if options.dry_run:
+        return
     bad = [o for o in report.outcomes if o.status in ("failed", "refused", "held_back")]
     if bad:
         err.print(

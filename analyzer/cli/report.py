@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from analyzer import output
-from analyzer.cli.app import DbOption, command, echo, out, workspace
-from analyzer.errors import ConfigError
+from analyzer.cli.app import command, echo, out, workspace
+from analyzer.cli.options import DbOption, JsonOption, ReportFormatOption, check_format, parse_date
 from analyzer.explain import explain as explain_target
 from analyzer.explain import to_rows, tree
 from analyzer.report import FORMATS, Filters, build_report, render, rich_report, write_report
 
 
-def _as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--as-of {value!r} is not a date; use YYYY-MM-DD") from None
-
-
 @command("report")
 def report(
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "table",
+    fmt: ReportFormatOption = "table",
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
     ] = None,
@@ -48,9 +38,8 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Provider summary and entity-by-service matrix, with evidence (table, md, csv, json, html)."""
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r} is not one of: {', '.join(FORMATS)}")
-    filters = Filters(list_code, provider_country, service, _as_of(as_of))
+    check_format(fmt, FORMATS)
+    filters = Filters(list_code, provider_country, service, parse_date(as_of, "--as-of"))
     with workspace(db) as ws:
         built = build_report(ws, filters)
     if out_path is not None:
@@ -65,7 +54,7 @@ def report(
 @command("explain")
 def explain(
     target: Annotated[str, typer.Argument(help="Entity name or id, domain or hostname, or IP address.")],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """The evidence chain of every attribution about TARGET, step by step, with datasets and dates."""

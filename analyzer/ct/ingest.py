@@ -8,7 +8,6 @@ exports are read by DuckDB (read_json/read_csv, explicit columns); certificate b
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -17,7 +16,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from analyzer.ct import lookups
+from analyzer.compression import compression_of, open_maybe_compressed
+from analyzer.ct import caches
 from analyzer.ct.x509parse import CertError, CertRecord, parse_der, parse_log_entry
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
@@ -41,7 +41,6 @@ BATCH = 20_000
 
 # A DNS name as certificates carry it: LDH labels (underscore tolerated), an optional leading
 # wildcard, and a last label with a letter (so IP-address SANs are not names).
-NAME_PATTERN = r"^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9-]*[a-z][a-z0-9-]*$"
 
 STAGE_SCHEMA = pa.schema(
     [
@@ -76,15 +75,9 @@ _STAGE_DDL = ", ".join(
 
 
 # -- format detection ---------------------------------------------------------------------------
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 def detect_format(path: Path) -> str:
     """crtsh_json, crtsh_csv, get_entries, pem or der, from the first bytes of the file."""
-    opener = gzip.open if _is_gzip(path) else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with open_maybe_compressed(path) as fh:
         head: bytes = fh.read(65536)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"-----BEGIN"):
@@ -173,19 +166,8 @@ def _first_json_object(ctx: LoadContext) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-# crt.sh renders the issuer DN as "C=US, O=Let's Encrypt, CN=R3", quoting values that hold commas.
-_DN_VALUE = r"""(?:^|, ){attr}=("(?:[^"]|"")*"|[^,]*)"""
-
-
-def _dn_sql(attr: str) -> str:
-    pattern = _DN_VALUE.format(attr=attr).replace("'", "''")
-    raw = f"regexp_extract(issuer_name, '{pattern}', 1)"
-    return f"""nullif(trim(case when starts_with({raw}, '"')
-        then replace({raw}[2:-2], '""', '"') else {raw} end), '')"""
-
-
 def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
-    compression = "gzip" if _is_gzip(ctx.path) else "none"
+    compression = compression_of(ctx.path) or "none"
     if fmt == "crtsh_json":
         first = _first_json_object(ctx)
         if first is not None:
@@ -390,84 +372,6 @@ def _stage_der(ctx: LoadContext) -> None:
 
 
 # -- shared finish -----------------------------------------------------------------------------
-# Names in long form (one row per raw name), so validation, PSL lookup and re-aggregation are plain
-# vectorised column operations rather than list lambdas.
-_NAMES_LONG = """
-    create or replace temp table _ct_names as
-    with raw as (
-        select
-            k,
-            crtsh_id,
-            line,
-            trim(unnest(raw_names)) as raw
-        from _ct_stage
-    ),
-    final as (
-        select
-            k,
-            crtsh_id,
-            line,
-            raw,
-            lower(raw) as name,
-            regexp_full_match(lower(raw), $pattern) as ok
-        from raw
-        where raw is not null and raw <> ''
-    )
-    select * from final
-"""
-
-_FINISH = f"""
-    insert into raw_certificates by name
-    with issuers as (
-        select
-            issuer_dn,
-            {_dn_sql("O").replace("issuer_name", "issuer_dn")} as issuer_o,
-            {_dn_sql("CN").replace("issuer_name", "issuer_dn")} as issuer_cn
-        from (select distinct issuer_dn from _ct_stage where issuer_o is null and issuer_cn is null)
-    ),
-    per_cert as (
-        select
-            n.k,
-            list_distinct(list(n.name)) as names,
-            list_distinct(list(d.domain)) as domains  -- list_distinct drops nulls
-        from _ct_names as n
-        left join ct_name_domains as d using (name)
-        where n.ok
-        group by n.k
-    ),
-    final as (
-        select
-            $dataset_id as dataset_id,
-            coalesce(s.line, s.k) as line,
-            s.source_format,
-            s.crtsh_id,
-            s.issuer_ca_id,
-            s.fingerprint_sha256,
-            s.serial,
-            s.issuer_dn,
-            coalesce(s.issuer_o, i.issuer_o) as issuer_o,
-            coalesce(s.issuer_cn, i.issuer_cn) as issuer_cn,
-            s.subject_dn,
-            s.subject_o,
-            s.subject_cn,
-            s.subject_c,
-            coalesce(p.names, []) as names,
-            coalesce(p.domains, []) as domains,
-            s.not_before,
-            s.not_after,
-            s.is_precert,
-            s.entry_time
-        from _ct_stage as s
-        left join per_cert as p using (k)
-        left join issuers as i
-            on i.issuer_dn = s.issuer_dn
-            and s.issuer_o is null
-            and s.issuer_cn is null
-    )
-    select * from final
-"""  # noqa: S608 - fixed SQL fragments of this module; values are parameters
-
-
 def _report_bad_names(ctx: LoadContext) -> None:
     """Names that are not DNS names (spaces, HTML, IP addresses) are dropped and reported; e-mail
     addresses (crt.sh lists rfc822Name SANs among the names) are dropped and counted once."""
@@ -491,7 +395,7 @@ def _report_bad_names(ctx: LoadContext) -> None:
 
 
 def ingest(ctx: LoadContext) -> int:
-    """The `ct` kind: detect the format, stage, validate, cache lookups, insert raw_certificates."""
+    """The `ct` kind: detect the format, stage, validate, fill the caches, insert raw_certificates."""
     fmt = detect_format(ctx.path)
     ctx.format = fmt
     _create_stage(ctx)
@@ -504,11 +408,14 @@ def ingest(ctx: LoadContext) -> int:
             _stage_pem(ctx)
         else:
             _stage_der(ctx)
-        ctx.con.execute(_NAMES_LONG, {"pattern": NAME_PATTERN})
+        ctx.con.execute("create or replace temp table _ct_names as from ct_staged_names('_ct_stage')")
         _report_bad_names(ctx)
-        lookups.fill_name_domains(ctx.con, "select name from _ct_names where ok")
-        lookups.fill_org_names(ctx.con, "select subject_o from _ct_stage")
-        ctx.con.execute(_FINISH, {"dataset_id": ctx.dataset_id})
+        caches.fill_name_domains(ctx.con, "select name from _ct_names where ok")
+        caches.fill_org_names(ctx.con, "select subject_o from _ct_stage")
+        ctx.con.execute(
+            "insert into raw_certificates by name from ct_certificate_rows('_ct_stage', '_ct_names', ?)",
+            [ctx.dataset_id],
+        )
         row = ctx.con.execute(
             "select count(*), max(coalesce(entry_time, not_before))::date from raw_certificates "
             "where dataset_id = ?",

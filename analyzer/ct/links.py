@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from analyzer import attribution
 from analyzer.ct.match import refresh_if_stale
 from analyzer.domains import normalize_hostname
-from analyzer.entities import find_entities
 from analyzer.errors import ConfigError
+from analyzer.watchlists.entities import find_entities
 from analyzer.workspace import Workspace
 
 CONFIDENCE_ORDER = ("analyst", "high", "medium", "low")
@@ -37,7 +38,8 @@ def _domain(domain: str) -> str:
 
 
 def decide(ws: Workspace, entity: str, domain: str, decision: str, note: str) -> dict[str, Any]:
-    """Record an analyst's link or unlink; it is kept apart from loaded data, so it survives re-ingest."""
+    """Record an analyst's link or unlink (kept apart from loaded data, so it survives re-ingest) and
+    bring the stored attribution up to date with it."""
     if decision not in ("link", "unlink"):
         raise ConfigError(f"decision must be link or unlink, not {decision!r}")
     if not note.strip():
@@ -49,6 +51,7 @@ def decide(ws: Workspace, entity: str, domain: str, decision: str, note: str) ->
             "insert into ct_analyst_decisions (entity_id, domain, decision, note) values (?, ?, ?, ?)",
             [ent["entity_id"], host, decision, note.strip()],
         )
+    attribution.ensure(ws)
     return {**ent, "domain": host, "decision": decision, "note": note.strip()}
 
 

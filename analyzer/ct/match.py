@@ -16,8 +16,10 @@ import os
 import pyarrow as pa
 from rapidfuzz import fuzz
 
-from analyzer.ct import lookups
+from analyzer import attribution
+from analyzer.ct import caches
 from analyzer.errors import ConfigError
+from analyzer.meta import get_meta, set_meta
 from analyzer.names import match_blocks, match_key
 from analyzer.workspace import Workspace
 
@@ -25,11 +27,6 @@ DEFAULT_THRESHOLD = 90.0
 THRESHOLD_ENV = "ANALYZER_CT_FUZZY_THRESHOLD"
 _STATE_KEY = "ct_match_state"
 _THRESHOLD_KEY = "ct_match_threshold"
-
-
-def _meta(ws: Workspace, key: str) -> str | None:
-    rows = ws.con.execute("select value from analyzer_meta where key = ?", [key]).fetchall()
-    return rows[0][0] if rows else None
 
 
 def resolve_threshold(ws: Workspace, threshold: float | None = None) -> float:
@@ -42,7 +39,7 @@ def resolve_threshold(ws: Workspace, threshold: float | None = None) -> float:
             except ValueError:
                 raise ConfigError(f"{THRESHOLD_ENV} is {env!r}, expected a number 0-100") from None
     if threshold is None:
-        stored = _meta(ws, _THRESHOLD_KEY)
+        stored = get_meta(ws.con, _THRESHOLD_KEY)
         threshold = float(stored) if stored else DEFAULT_THRESHOLD
     if not 0 < threshold <= 100:
         raise ConfigError(f"fuzzy threshold {threshold} is outside 0-100 (exclusive of 0)")
@@ -67,13 +64,20 @@ def score(entity_key: str, org_key: str) -> tuple[float, str | None]:
 
 
 def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
-    """Recompute ct_entity_matches; returns the number of (entity, organisation) matches."""
-    threshold = resolve_threshold(ws, threshold)
+    """`analyzer ct-match`: recompute ct_entity_matches, then the stored attribution that depends on
+    them; returns the number of (entity, organisation) matches."""
+    matches = _recompute(ws, resolve_threshold(ws, threshold))
+    attribution.ensure(ws)
+    return matches
+
+
+def _recompute(ws: Workspace, threshold: float) -> int:
+    """Recompute ct_entity_matches at `threshold` in one transaction."""
     con = ws.con
     names = con.execute("select entity_id, name, name_kind from entity_names").fetchall()
     with ws.transaction():
-        lookups.fill_org_names(con, "select distinct subject_o from raw_certificates")
-        lookups.fill_name_domains(con, "select domain as name from entity_known_domains")
+        caches.fill_org_names(con, "select distinct subject_o from raw_certificates")
+        caches.fill_name_domains(con, "select domain as name from entity_known_domains")
         con.execute("delete from ct_entity_matches")
         has_orgs = con.execute("select count(*) from ct_org_names").fetchall()[0]
         matches: list[tuple[str, str, str, str, str, float]] = []
@@ -91,30 +95,8 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
             con.register("_ct_entity_keys", table)
             try:
                 candidates = con.execute(
-                    """
-                    with entity_blocks as (
-                        select entity_id, name, name_kind, match_key, unnest(blocks) as block
-                        from _ct_entity_keys
-                        where match_key <> ''
-                    ),
-                    org_blocks as (
-                        select subject_o, match_key, unnest(blocks) as block
-                        from ct_org_names
-                        where match_key <> ''
-                    ),
-                    final as (
-                        select distinct
-                            e.entity_id,
-                            e.name,
-                            e.name_kind,
-                            e.match_key as entity_key,
-                            o.subject_o,
-                            o.match_key as org_key
-                        from entity_blocks as e
-                        inner join org_blocks as o using (block)
-                    )
-                    select * from final
-                    """
+                    "select entity_id, name, name_kind, entity_key, subject_o, org_key "
+                    "from ct_match_candidates('_ct_entity_keys')"
                 ).fetchall()
             finally:
                 con.unregister("_ct_entity_keys")
@@ -135,14 +117,15 @@ def refresh_matches(ws: Workspace, threshold: float | None = None) -> int:
                 [(*m, threshold) for m in matches],
             )
         for key, text in ((_STATE_KEY, _state(ws, threshold)), (_THRESHOLD_KEY, str(threshold))):
-            con.execute("insert or replace into analyzer_meta (key, value) values (?, ?)", [key, text])
+            set_meta(con, key, text)
     return len(matches)
 
 
 def refresh_if_stale(ws: Workspace) -> bool:
-    """Recompute the matches when watchlists, certificates or the threshold changed."""
+    """Recompute the matches when watchlists, certificates or the threshold changed (after every
+    ingest, and before `analyzer domains` reads them); the stored attribution is left to the caller."""
     threshold = resolve_threshold(ws)
-    if _meta(ws, _STATE_KEY) == _state(ws, threshold):
+    if get_meta(ws.con, _STATE_KEY) == _state(ws, threshold):
         return False
-    refresh_matches(ws, threshold)
+    _recompute(ws, threshold)
     return True

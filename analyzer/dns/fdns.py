@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from analyzer.compression import is_gzip
 from analyzer.dns.load import write_bulk
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
 
@@ -78,9 +79,7 @@ def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list
     --related-only read the table instead of inflating the file again.
     """
     dates: list[Any] = [ctx.options.get("date"), fallback_date]
-    with Path(ctx.path).open("rb") as fh:
-        gzipped = fh.read(2) == b"\x1f\x8b"
-    if not gzipped:  # plain JSON lines are parsed in parallel straight from the file
+    if not is_gzip(ctx.path):  # plain JSON lines are parsed in parallel straight from the file
         yield SOURCE.format(relation=f"({READ})"), [*dates, str(ctx.path)]
         return
     # Only the parsed strings are staged: every computation runs later, on all cores.

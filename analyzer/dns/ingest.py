@@ -18,9 +18,11 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from analyzer.compression import is_gzip
 from analyzer.dns import csvfile, fdns, focus, openintel, zonefile
 from analyzer.dns.load import BatchWriter
 from analyzer.dns.progress import run_with_progress
@@ -52,9 +54,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
+def prepare(paths: Iterable[str | Path], options: dict[str, Any]) -> tuple[list[Path], dict[str, Any]]:
+    """A directory or glob of OpenINTEL files: one dataset per file; `--source` is the files' label."""
+    return expand_paths(paths), {**options, "label": options.get("label") or options.get("source")}
 
 
 def detect(path: Path) -> str:
@@ -160,7 +162,7 @@ def _bulk(ctx: LoadContext, work: Callable[[], int]) -> int:
         with _fast_string_storage(ctx.con):
             return run_with_progress(ctx.con, ctx.path.name, size, quiet, work)
     except duckdb.Error as exc:
-        if _is_gzip(ctx.path) and "gzip" in str(exc).lower():
+        if is_gzip(ctx.path) and "gzip" in str(exc).lower():
             raise SourceError(ctx.path, gzip_problem(ctx.path) or str(exc).splitlines()[0]) from exc
         raise
 
@@ -168,7 +170,7 @@ def _bulk(ctx: LoadContext, work: Callable[[], int]) -> int:
 def ingest(ctx: LoadContext) -> int:
     """The `dns` kind: any of FORMATS, detected per file."""
     path = Path(ctx.path)
-    if _is_gzip(path):
+    if is_gzip(path):
         problem = None
         try:
             with open_text(path) as fh:

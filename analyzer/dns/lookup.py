@@ -130,7 +130,7 @@ def lookup_hostnames(ws: Workspace, names: Iterable[str]) -> list[dict]:
 @contextmanager
 def _scoped_to(ws: Workspace, queries: list[str]) -> Iterator[None]:
     """Answer from the records of the queried names, their domains and what those point to only
-    (sql/28 with dns_scope_seeds; sql/14 with attr_dns_scope): the chain views otherwise walk the
+    (sql/40 with dns_scope_seeds; sql/11 with attr_dns_scope): the chain views otherwise walk the
     whole snapshot, 30 s for one name in 20 M records. Inside a transaction that is rolled back,
     so attr_scope_names keeps the stored attribution's scope; a read-only database is not scoped."""
     if ws.read_only:

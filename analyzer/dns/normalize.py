@@ -1,9 +1,10 @@
 """Normalising DNS records in SQL: lowercase, no trailing dot, IDNA, and the reasons a record is rejected.
 
 Every format yields a relation of raw columns (`observed_on, name, rtype, value, preference, ttl`);
-`normalized_sql` wraps it in one SELECT that cleans names and values and names the problem of each bad
-record, so the bulk path never touches rows in Python. Only names with non-ASCII characters (rare)
-reach the `dns_idna` Python UDF, which DuckDB calls on those rows alone (CASE evaluates lazily).
+`normalized_sql` wraps it in one SELECT that applies the rules of sql/05_raw_dns.sql (cleaned names
+and values, the problem of each bad record), so the bulk path never touches rows in Python. Only
+names with non-ASCII characters (rare) reach the `dns_idna` Python UDF, which DuckDB calls on those
+rows alone (CASE evaluates lazily).
 """
 
 from __future__ import annotations
@@ -13,25 +14,15 @@ import duckdb.func
 import idna
 import pyarrow as pa
 
-# Record types whose value is a host name, normalised like owner names.
-NAME_VALUED = ("CNAME", "NS", "MX", "PTR", "DNAME", "SRV")
-
-_MACROS = r"""
+# The one rule that needs Python (IDNA for non-ASCII names), so a temporary macro beside the UDF;
+# every other rule is a macro in sql/05_raw_dns.sql.
+_MACROS = """
 create or replace temp macro dns_name(x) as
     case
         when x is null then null
         -- (trim/rtrim cost 5x more than this on 20 M rows; one trailing dot is all a name has)
         when strlen(x) = length(x) then lower(case when ends_with(x, '.') then left(x, -1) else x end)
         else dns_idna(x)
-    end;
-create or replace temp macro dns_name_problem(n) as
-    case
-        when n is null then 'is not a valid internationalised name'
-        when n = '' then 'is empty'
-        when strlen(n) > 253 then 'is over 253 characters'
-        when starts_with(n, '.') or contains(n, '..') then 'has an empty label'
-        when contains(n, ' ') then 'contains a space'
-        when strlen(n) > 63 and regexp_matches(n, '[^.]{64}') then 'has a label over 63 characters'
     end;
 """
 
@@ -58,7 +49,7 @@ def _to_idna(names: pa.Array) -> pa.Array:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the IDNA UDF (once per connection) and the temp macros used by `normalized_sql`."""
+    """Register the IDNA UDF (once per connection) and the dns_name() temp macro around it."""
     exists = con.execute(
         "select count(*) from duckdb_functions() where function_name = 'dns_idna'"
     ).fetchall()
@@ -82,7 +73,6 @@ def normalized_sql(source: str, passthrough: tuple[str, ...] = ()) -> str:
     `passthrough` names further columns of it to keep (e.g. `line`).
     """
     kept = "".join(f"{col},\n        " for col in passthrough)
-    name_valued = ", ".join(f"'{t}'" for t in NAME_VALUED)
     return f"""
 with src as ({source}),
 
@@ -90,11 +80,7 @@ typed as (
     select
         *,
         upper(rtype) as rt,
-        -- an MX value may carry its preference: "10 mx.example.com."
-        case
-            when upper(rtype) = 'MX' and preference is null
-                then regexp_extract(value, '^(\\d+)\\s+(\\S+)$', ['pref', 'host'])
-        end as mx
+        dns_mx_parts(upper(rtype), value, preference) as mx
     from src
 ),
 
@@ -107,12 +93,8 @@ cleaned as (
         dns_name(name) as name,
         case
             when rt = 'MX' and mx.host <> '' then dns_name(mx.host)
-            when rt in ({name_valued}) then dns_name(value)
-            when rt = 'AAAA' then lower(value)
-            when rt = 'SOA' then regexp_replace(lower(value), '\\.(\\s|$)', '\\1', 'g')
-            when rt in ('TXT', 'SPF') and starts_with(value, '"') and ends_with(value, '"')
-                then replace(regexp_replace(value[2:-2], '"\\s+"', '', 'g'), '\\"', '"')
-            else value
+            when dns_is_name_valued(rt) then dns_name(value)
+            else dns_text_value(rt, value)
         end as value,
         coalesce(preference, try_cast(nullif(mx.pref, '') as integer)) as preference,
         ttl
@@ -122,14 +104,7 @@ cleaned as (
 final as (
     select
         *,
-        case
-            when raw_name is null or rtype is null or rtype = '' or raw_value is null
-                then 'malformed record: name, type or value missing'
-            when dns_name_problem(name) is not null
-                then 'name ' || coalesce(raw_name, '') || ' ' || dns_name_problem(name)
-            when rtype in ({name_valued}) and dns_name_problem(value) is not null
-                then rtype || ' target ' || raw_value || ' ' || dns_name_problem(value)
-        end as problem
+        dns_record_problem(raw_name, rtype, raw_value, name, value) as problem
     from cleaned
 )
 

@@ -1,4 +1,10 @@
-"""`analyzer ingest KIND PATH...`: one parser module per kind, one transaction per file."""
+"""The ingest framework: `ingest(ws, kind, paths)` loads files of a registered kind, one transaction
+per file (base.load_file: provenance, idempotence, issues), then brings derived tables up to date.
+
+The framework knows no kind itself: each capability (analyzer.watchlists, .network, .dns, .ct)
+registers its parsers with `register_kind` and its derived tables with `after_ingest` when it is
+imported, and importing `analyzer` imports them all.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +12,56 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from analyzer.ct import ingest as ct_ingest
-from analyzer.ct.match import refresh_if_stale as ct_refresh_if_stale
+from analyzer import attribution
+from analyzer.attribution import AttributionResult
 from analyzer.errors import ConfigError
-from analyzer.ingest import csl, watchlist
 from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
-from analyzer.network import ranges as net_ranges
-from analyzer.network import routing as net_routing
 from analyzer.workspace import Workspace
 
+__all__ = [
+    "AFTER_INGEST",
+    "KINDS",
+    "PREPARE",
+    "IngestRun",
+    "LoadContext",
+    "LoadResult",
+    "Parser",
+    "after_ingest",
+    "ingest",
+    "register_kind",
+]
 
-def _dns(ctx: LoadContext) -> int:
-    # Imported on use: analyzer.dns itself imports analyzer.ingest.base (a cycle at import time).
-    from analyzer.dns.ingest import ingest as dns_ingest
-
-    return dns_ingest(ctx)
-
+# Turns the arguments of one ingest into its files and options (a directory into its files, ...).
+Prepare = Callable[[Iterable[str | Path], dict[str, Any]], tuple[list[Path], dict[str, Any]]]
 
 # kind -> parser; each parser detects the format within its kind.
-KINDS: dict[str, Parser] = {
-    "csl": csl.ingest,
-    "watchlist": watchlist.ingest,
-    "ranges": net_ranges.ingest_ranges,
-    "pfx2as": net_routing.ingest_pfx2as,
-    "ip2asn": net_routing.ingest_ip2asn,
-    "as2org": net_routing.ingest_as2org,
-    "dns": _dns,
-    "ct": ct_ingest.ingest,
-}
-
+KINDS: dict[str, Parser] = {}
+# kind -> how its arguments become files and options; a kind without one loads each path as given.
+PREPARE: dict[str, Prepare] = {}
 # Derived tables to bring up to date after files were loaded (each checks whether it is stale).
-AFTER_INGEST: list[Callable[[Workspace], object]] = [ct_refresh_if_stale]
+AFTER_INGEST: list[Callable[[Workspace], object]] = []
+
+
+def register_kind(kind: str, parser: Parser, *, prepare: Prepare | None = None) -> None:
+    """Make `kind` loadable; a capability calls this once per kind when it is imported."""
+    if kind in KINDS and KINDS[kind] is not parser:
+        raise ConfigError(f"ingest kind {kind!r} is registered twice")
+    KINDS[kind] = parser
+    if prepare is not None:
+        PREPARE[kind] = prepare
+
+
+def after_ingest(hook: Callable[[Workspace], object]) -> None:
+    """Run `hook(ws)` after the files of every ingest (it should return quickly when nothing changed)."""
+    if hook not in AFTER_INGEST:
+        AFTER_INGEST.append(hook)
+
+
+class IngestRun(list[LoadResult]):
+    """The results of one ingest, one per file in order, and what refreshing the stored attribution
+    did (`attribution`: None when it was not asked for or was already up to date)."""
+
+    attribution: AttributionResult | None = None
 
 
 def ingest(
@@ -47,20 +72,21 @@ def ingest(
     options: dict[str, Any] | None = None,
     force: bool = False,
     source: str | None = None,
-) -> list[LoadResult]:
+    attribute: bool = False,
+) -> IngestRun:
     """Load each file of `kind`; a failing file raises after the ones before it were committed.
 
     `source` (a URL, from refresh) is recorded as the files' provenance instead of their paths.
+    `attribute=True` ends with the stored attribution up to date (what `analyzer ingest` does); it is
+    off by default so that a sequence of ingests computes the attribution once, after the last.
     """
     parser = KINDS.get(kind)
     if parser is None:
         raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
-    if kind == "dns":  # a directory or glob of OpenINTEL files: one dataset per file; --source is the label
-        from analyzer.dns.ingest import expand_paths
-
-        paths = expand_paths(paths)
-        options = {**(options or {}), "label": (options or {}).get("label") or (options or {}).get("source")}
-    results: list[LoadResult] = []
+    prepare = PREPARE.get(kind)
+    if prepare is not None:
+        paths, options = prepare(paths, dict(options or {}))
+    results = IngestRun()
     try:
         for p in paths:
             results.append(load_file(ws, kind, Path(p), parser, options=options, force=force, source=source))
@@ -68,4 +94,6 @@ def ingest(
         if results:
             for hook in AFTER_INGEST:
                 hook(ws)
+    if attribute:
+        results.attribution = attribution.ensure(ws)
     return results

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from analyzer.compression import open_maybe_compressed
 from analyzer.errors import AnalyzerError, SourceError
 from analyzer.workspace import Workspace, first_row
 
@@ -104,11 +105,8 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def open_text(path: Path) -> Any:
-    """A text stream over a plain or gzipped file, strict UTF-8 (a BOM is accepted)."""
-    with path.open("rb") as fh:
-        magic = fh.read(2)
-    raw = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")  # noqa: SIM115 - the wrapper owns it
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+    """A text stream over a plain or compressed file, strict UTF-8 (a BOM is accepted)."""
+    return io.TextIOWrapper(open_maybe_compressed(path), encoding="utf-8-sig", errors="strict", newline="")
 
 
 def mtime_date(path: Path) -> dt.date:

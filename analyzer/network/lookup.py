@@ -1,10 +1,9 @@
-"""IP attribution for callers: the CLI, other capabilities, notebooks. Every function runs the same
-SQL as the int_ip_attribution view (the net_attribute() table macro in sql/21) over a temporary
+"""IP attribution for callers: analyzer.lookup, other capabilities, notebooks. Every function runs the
+same SQL as the int_ip_attribution view (the net_attribute() table macro in sql/21) over a temporary
 Arrow table of the addresses: no per-address Python."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -147,29 +146,14 @@ def attribute_addresses(ws: Workspace, addresses: Iterable[str]) -> list[dict[st
     return attribute_arrow(ws, [str(a) for a in addresses]).to_pylist()
 
 
-def is_address(text: str) -> bool:
-    """Whether an argument of `analyzer lookup` is an IP address (else it is a hostname)."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(text.strip())
-    except ValueError:
-        return False
-    return True
+# Moved to analyzer.lookup, which composes this module with the DNS look-up; the README once named
+# them here, so they stay reachable under this module.
+_MOVED = ("is_address", "hostname_lookup", "lookup")
 
 
-def hostname_lookup(ws: Workspace, names: list[str]) -> list[dict[str, Any]]:
-    """Hostnames through the DNS snapshots (chain, addresses, MX/NS/TXT of the domain), each address
-    with its attribution row from one attribute_addresses call."""
-    from analyzer.dns.lookup import attach_attribution, lookup_hostnames
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import analyzer.lookup  # the one upward import, allowed by tests/test_layering.py
 
-    return attach_attribution(ws, lookup_hostnames(ws, names), attribute_addresses)
-
-
-def lookup(ws: Workspace, items: Iterable[str]) -> list[dict[str, Any]]:
-    """Addresses through attribute_addresses, other arguments through the hostname lookup."""
-    rows: list[dict[str, Any]] = []
-    for is_ip, group in itertools.groupby((i.strip() for i in items if i.strip()), key=is_address):
-        batch = list(group)
-        rows.extend(attribute_addresses(ws, batch) if is_ip else hostname_lookup(ws, batch))
-    return rows
+        return getattr(analyzer.lookup, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, mtime_date, open_text
-from analyzer.network.netaddr import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
 # A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
@@ -205,29 +205,12 @@ def _batches(entries: Iterator[Entry]) -> Iterator[pa.Table]:
 
 
 def rebuild_range_intervals(ctx: LoadContext) -> None:
-    """Flatten the current ranges (latest file per provider, format and family) into
-    net_range_intervals. Of identical prefixes a specific entry beats a superset one (AWS lists
-    a range under AMAZON and under EC2), and one with a region beats one without."""
+    """Flatten the prefixes of the current range files (stg_range_prefixes, sql/18: one entry per
+    prefix, the most specific) into net_range_intervals."""
     con = ctx.con
-    con.execute("create or replace temp table _net_current as select * from stg_range_current")
     con.execute(
-        """
-        create or replace temp table _net_range_pick as
-        select
-            r.*,
-            row_number() over () as ref
-        from (
-            select
-                r.*,
-                row_number() over (
-                    partition by r.family, r.lo, r.hi
-                    order by r.generic, r.region is null, r.service is null, r.dataset_id desc, r.line
-                ) as rank
-            from raw_ranges as r
-            inner join _net_current as c using (dataset_id, family)
-        ) as r
-        where rank = 1
-        """
+        "create or replace temp table _net_range_pick as "
+        "select *, row_number() over () as ref from stg_range_prefixes"
     )
     con.execute("delete from net_range_intervals")
     flatten_into(
@@ -243,7 +226,6 @@ def rebuild_range_intervals(ctx: LoadContext) -> None:
         [],
     )
     con.execute("drop table if exists _net_range_pick")
-    con.execute("drop table if exists _net_current")
 
 
 def ingest_ranges(ctx: LoadContext) -> int:

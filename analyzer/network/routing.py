@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
-from analyzer.network.netaddr import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)")
@@ -165,9 +165,7 @@ def ingest_pfx2as(ctx: LoadContext) -> int:
             lo,
             hi,
             origin,
-            list_transform(
-                regexp_split_to_array(trim(origin, '{}'), '[_,]'), lambda x: try_cast(x as bigint)
-            ) as origin_asns
+            net_origin_asns(origin) as origin_asns
         from _net_parsed
         """
     )

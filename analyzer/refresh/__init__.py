@@ -6,7 +6,7 @@ registry (datasets/sources.yaml) -> resolve (listings, nearest dates) -> http (v
 
 from __future__ import annotations
 
-from analyzer.refresh.cache import Cache, RefreshLocked, data_dir
+from analyzer.cache import Cache, RefreshLocked, data_dir
 from analyzer.refresh.http import DownloadError, Fetcher, HttpPolicy
 from analyzer.refresh.registry import Source, load_sources, select
 from analyzer.refresh.run import (
@@ -16,8 +16,9 @@ from analyzer.refresh.run import (
     EXIT_PARTIAL,
     Outcome,
     RefreshOptions,
-    Report,
+    RunReport,
     refresh,
+    refresh_datasets,
 )
 from analyzer.refresh.status import cache_status
 
@@ -33,11 +34,12 @@ __all__ = [
     "Outcome",
     "RefreshLocked",
     "RefreshOptions",
-    "Report",
+    "RunReport",
     "Source",
     "cache_status",
     "data_dir",
     "load_sources",
     "refresh",
+    "refresh_datasets",
     "select",
 ]

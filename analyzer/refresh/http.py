@@ -24,8 +24,8 @@ import urllib3
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from analyzer import __version__
 from analyzer.errors import AnalyzerError
+from analyzer.version import __version__
 
 USER_AGENT = f"analyzer/{__version__} (passive export-control infrastructure research; python-requests)"
 CHUNK = 1 << 20

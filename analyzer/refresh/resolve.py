@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from analyzer.cache import safe_name
 from analyzer.errors import ConfigError
-from analyzer.refresh.cache import safe_name
 from analyzer.refresh.http import DownloadError, Fetcher
 from analyzer.refresh.registry import Source
 

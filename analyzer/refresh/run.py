@@ -10,19 +10,25 @@ whose ingest was rolled back is ingested again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
+from analyzer import attribution
 from analyzer import ingest as ingest_mod
+from analyzer.attribution import AttributionResult
+from analyzer.cache import Cache, CachedFile, now_utc
+from analyzer.cache import data_dir as cache_dir
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.ingest.base import file_digest
-from analyzer.refresh.cache import Cache, CachedFile, now_utc
 from analyzer.refresh.checks import CheckFailed, check_file, count_rows
 from analyzer.refresh.http import Fetcher
-from analyzer.refresh.registry import Source
+from analyzer.refresh.registry import Source, load_sources, select
 from analyzer.refresh.resolve import Item, resolve
-from analyzer.workspace import Workspace
+from analyzer.workspace import Workspace, open_workspace
 
 EXIT_OK = 0
 EXIT_PARTIAL = 2  # some datasets failed, were refused or held back; the others are done
@@ -50,8 +56,11 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class RunReport:
+    """Every file's outcome, and what refreshing the stored attribution did (None: nothing to do)."""
+
     outcomes: list[Outcome] = field(default_factory=list)
+    attribution: AttributionResult | None = None
 
     @property
     def exit_code(self) -> int:
@@ -106,8 +115,8 @@ class Refresher:
         self.run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         self.date = options.date or dt.datetime.now(dt.UTC).date()
 
-    def run(self, sources: list[Source]) -> Report:
-        report = Report()
+    def run(self, sources: list[Source]) -> RunReport:
+        report = RunReport()
         for source in sources:
             for outcome in self.dataset(source):
                 self.log(outcome.line())
@@ -295,12 +304,45 @@ def refresh(
     fetcher: Fetcher | None,
     options: RefreshOptions,
     log: Callable[[str], None] | None = None,
-) -> Report:
-    """Refresh `sources` under the cache lock (no lock and no network for a dry run)."""
+) -> RunReport:
+    """Refresh `sources` under the cache lock (no lock and no network for a dry run); when files were
+    ingested, the stored attribution is brought up to date once, after the last of them."""
     if options.url and len(sources) != 1:
         raise ConfigError("--url replaces one dataset's URL: name exactly one dataset with it")
     runner = Refresher(ws, cache, None if options.dry_run or options.offline else fetcher, options, log)
     if options.dry_run:
         return runner.run(sources)
     with cache.lock():
-        return runner.run(sources)
+        report = runner.run(sources)
+    if ws is not None and any(o.status == "ingested" for o in report.outcomes):
+        report.attribution = attribution.ensure(ws)
+    return report
+
+
+def refresh_datasets(
+    db: str | Path | None,
+    datasets: Sequence[str] | None = None,
+    options: RefreshOptions | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    sources: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+    console: Console | None = None,
+) -> RunReport:
+    """`analyzer refresh`: the registry's datasets (all, or the ones named) fetched into the download
+    cache, checked and ingested into the database at `db`, and the stored attribution brought up to
+    date. A dry run opens neither the database nor a connection. `log` gets the downloader's
+    messages, `console` shows its progress bars."""
+    options = options or RefreshOptions()
+    if options.dry_run and options.offline:
+        raise ConfigError("--dry-run and --offline exclude each other")
+    chosen = select(load_sources(Path(sources) if sources else None), list(datasets) if datasets else None)
+    cache = Cache(cache_dir(data_dir))
+    if options.dry_run:
+        return refresh(None, chosen, cache, None, options)
+    fetcher = Fetcher(log=log, console=console)
+    try:
+        with open_workspace(db) as ws:
+            return refresh(ws, chosen, cache, fetcher, options)
+    finally:
+        fetcher.close()

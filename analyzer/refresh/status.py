@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from analyzer.refresh.cache import Cache, data_dir
+from analyzer.cache import Cache, data_dir
 from analyzer.refresh.registry import Source, load_sources
 from analyzer.workspace import Workspace
 

@@ -9,7 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.report.query import SERVICES, Filters, dataset_provenance, entity_services, provider_summary
+from analyzer import labels
+from analyzer.report.query import Filters, dataset_provenance, entity_services, provider_summary
 from analyzer.workspace import Workspace
 
 # What each label means; shown in every format so an uncertain claim never reads as fact.
@@ -159,7 +160,7 @@ class Report:
 
     @property
     def services(self) -> list[str]:
-        return [self.filters.service] if self.filters.service else list(SERVICES)
+        return [self.filters.service] if self.filters.service else list(labels.SERVICES)
 
     def matrix(self) -> list[EntityRow]:
         """Entity by service; each cell lists providers with their relationship/confidence."""

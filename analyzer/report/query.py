@@ -9,13 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from analyzer import attribution
+from analyzer import attribution, labels
 from analyzer.errors import ConfigError, SQLError
 from analyzer.workspace import Workspace
-
-SERVICES = ("web_hosting", "cdn", "email", "email_sending", "dns_hosting", "tls_ca")
-RELATIONSHIPS = ("customer", "via_intermediary", "self_hosted", "gateway", "verification_only")
-CONFIDENCES = ("high", "medium", "low")
 
 ENTITY_SERVICE_COLUMNS = (
     "entity_id",
@@ -56,8 +52,8 @@ class Filters:
     latest: bool = True
 
     def __post_init__(self) -> None:
-        if self.service is not None and self.service not in SERVICES:
-            raise ConfigError(f"--service {self.service!r} is not one of: {', '.join(SERVICES)}")
+        if self.service is not None and self.service not in labels.SERVICES:
+            raise ConfigError(f"--service {self.service!r} is not one of: {', '.join(labels.SERVICES)}")
 
     @property
     def restricts_rows(self) -> bool:
@@ -74,6 +70,13 @@ class Filters:
         return ", ".join(p for p in parts if p)
 
 
+def __getattr__(name: str) -> tuple[str, ...]:
+    """SERVICES, RELATIONSHIPS, CONFIDENCES: the label sets (analyzer.labels), also importable from here."""
+    if name in ("SERVICES", "RELATIONSHIPS", "CONFIDENCES"):
+        return getattr(labels, name)  # type: ignore[no-any-return]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def require_views(ws: Workspace, *names: str) -> None:
     """Fail with what to do when the attribution views are not in this database (yet)."""
     have = {
@@ -87,68 +90,31 @@ def require_views(ws: Workspace, *names: str) -> None:
     if missing:
         raise SQLError(
             f"{', '.join(missing)} not found in {ws.path}: this analyzer version has no attribution "
-            "views yet, or the database predates them; re-open it with a version that has sql/30_attr_*"
+            "views yet, or the database predates them; re-open it with a version that has the attr_ "
+            "views (sql/5*_attr_*.sql)"
         )
     attribution.ensure_if_stored(ws)
 
 
-def _rows_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """The filtered rows; unless history is asked for, only the latest observation (on or before the
-    as-of date) per (entity, domain, service): the state on that date, not everything ever seen.
-    The provider filter applies after that choice, so an old US provider replaced since is not shown
-    as current."""
-    where: list[str] = []
-    params: list[Any] = []
-    if filters.list_code:
-        where.append("upper(s.list_code) = upper(?)")
-        params.append(filters.list_code)
-    if filters.service:
-        where.append("s.service = ?")
-        params.append(filters.service)
-    if filters.as_of:
-        where.append("s.observed_on <= ?")
-        params.append(filters.as_of)
-    provider = "true"
-    if filters.provider_country:
-        provider = "upper(provider_country) = upper(?)"
-        params.append(filters.provider_country)
-    latest = (
-        "qualify observed_on = max(observed_on) over (partition by entity_id, domain, service)"
-        if filters.latest
-        else ""
-    )
-    query = f"""
-        with filtered as (
-            select s.*
-            from attr_entity_services as s
-            where {" and ".join(where) or "true"}
-        ),
-
-        current as (
-            select *
-            from filtered
-            {latest}
-        ),
-
-        final as (
-            select *
-            from current
-            where {provider}
-        )
-
-        select * from final
-    """  # noqa: S608 - clauses are fixed strings; values are parameters
-    return query, params
+def _macro_args(filters: Filters) -> list[Any]:
+    """The arguments of attr_entity_services_filtered() / attr_provider_summary_filtered()
+    (sql/53, sql/54): an empty filter is no filter."""
+    return [
+        filters.list_code or None,
+        filters.provider_country or None,
+        filters.service or None,
+        filters.as_of,
+        filters.latest,
+    ]
 
 
 def entity_services(ws: Workspace, filters: Filters | None = None) -> pa.Table:
     """Rows of attr_entity_services under the filters, ordered for reading."""
     require_views(ws, "attr_entity_services")
-    query, params = _rows_sql(filters or Filters())
     return ws.arrow(
-        f"select * from ({query}) order by entity_name, entity_id, service, provider_parent, "  # noqa: S608
-        "provider_id, domain, observed_on",
-        params,
+        "select * from attr_entity_services_filtered(?, ?, ?, ?, ?) order by entity_name, entity_id, "
+        "service, provider_parent, provider_id, domain, observed_on",
+        _macro_args(filters or Filters()),
     )
 
 
@@ -156,49 +122,24 @@ def provider_summary(ws: Workspace, filters: Filters | None = None) -> pa.Table:
     """Provider parent by service: distinct entities served and their names.
 
     Read from attr_provider_summary when only its own columns are filtered; recomputed with the
-    same grain from attr_entity_services when a list or an as-of date restricts the rows."""
+    same grain by attr_provider_summary_filtered() when a list or an as-of date restricts the rows."""
     filters = filters or Filters()
+    columns = ", ".join(SUMMARY_COLUMNS)
     if not filters.restricts_rows:
         require_views(ws, "attr_provider_summary")
-        where, params = [], []
-        if filters.provider_country:
-            where.append("upper(provider_country) = upper(?)")
-            params.append(filters.provider_country)
-        if filters.service:
-            where.append("service = ?")
-            params.append(filters.service)
-        clause = " and ".join(where) or "true"
+        country, service = filters.provider_country or None, filters.service or None
         return ws.arrow(
-            f"""
-            select {", ".join(SUMMARY_COLUMNS)}
-            from attr_provider_summary
-            where {clause}
-            order by entities desc, provider_parent, service
-            """,  # noqa: S608 - fixed strings; values are parameters
-            params,
+            f"select {columns} from attr_provider_summary "  # noqa: S608 - fixed column names
+            "where (?::varchar is null or upper(provider_country) = upper(?)) "
+            "and (?::varchar is null or service = ?) "
+            "order by entities desc, provider_parent, service",
+            [country, country, service, service],
         )
     require_views(ws, "attr_entity_services")
-    rows, params = _rows_sql(filters)
     return ws.arrow(
-        f"""
-        with rows as ({rows}),
-
-        final as (
-            select
-                provider_parent,
-                service,
-                count(distinct entity_id) as entities,
-                list(distinct entity_name order by entity_name) as entity_names,
-                any_value(provider_country) as provider_country,
-                list(distinct provider_id order by provider_id) as provider_ids
-            from rows
-            group by provider_parent, service
-        )
-
-        select * from final
-        order by entities desc, provider_parent, service
-        """,  # noqa: S608 - fixed strings; values are parameters
-        params,
+        f"select {columns} from attr_provider_summary_filtered(?, ?, ?, ?, ?) "  # noqa: S608 - fixed column names
+        "order by entities desc, provider_parent, service",
+        _macro_args(filters),
     )
 
 

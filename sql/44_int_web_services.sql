@@ -1,0 +1,131 @@
+-- Web hosting and CDN of every name with addresses: the CNAME chain (a hop into a CDN's namespace
+-- is `cdn`, into a hosting provider's namespace `web_hosting`), then the final address's provider (published range, else ASN). A chain through a third
+-- party's name that is no provider's is `via_intermediary`: the company points at a SaaS or reseller
+-- which in turn runs on the provider.
+-- grain: one row per (name, observed_on, service, provider_id, address)
+
+create or replace view int_web_services as
+with addressed as (
+    select
+        a.name,
+        a.observed_on,
+        a.address,
+        a.family,
+        a.hops,
+        a.final_name,
+        a.dataset_id,
+        ip.provider_id,
+        ip.range_provider_id,
+        ip.range_service,
+        ip.range_region,
+        ip.range_prefix,
+        ip.range_dataset_id,
+        ip.range_date,
+        ip.route_prefix,
+        ip.origin_asns,
+        ip.route_dataset_id,
+        ip.route_date,
+        ip.as_name,
+        ip.as_country,
+        ip.confidence as ip_confidence
+    from int_name_addresses as a
+    left join int_ip_attribution as ip using (address)
+),
+
+third_party_hops as (
+    -- hops outside the name's own registrable domain that no provider pattern explains
+    select
+        a.name,
+        a.observed_on,
+        a.address,
+        list(u.host) as hosts
+    from addressed as a, unnest(a.hops) as u(host)
+    where registrable_domain(u.host) is distinct from registrable_domain(a.name)
+        and not exists (
+            select 1 from int_host_providers as h where h.host = u.host
+        )
+    group by all
+),
+
+by_cname as (
+    -- from the chain itself: a CNAME into a CDN's (or a hosting provider's) namespace is its
+    -- customer even when the snapshot lacks the edge's addresses
+    select distinct
+        c.name,
+        c.observed_on,
+        c.hops,
+        c.final_name,
+        c.dataset_id,
+        h.service,
+        h.provider_id as attributed_provider,
+        'customer' as relationship,
+        'high' as base_confidence,
+        'CNAME into ' || h.host || ' (' || h.provider_id || ' ' || h.service || ' namespace'
+            || coalesce('; ' || h.pattern_note, '') || ')' as reason
+    from int_name_chains as c, unnest(c.hops) as u(host)
+    inner join int_host_providers as h
+        on h.host = u.host
+        and h.service in ('cdn', 'web_hosting')
+),
+
+by_address as (
+    select
+        a.*,
+        case
+            when upper(a.range_service) in ('CLOUDFRONT', 'CLOUDFRONT_ORIGIN_FACING')
+                or list_contains(p.kinds, 'cdn') and not list_contains(p.kinds, 'cloud')
+                then 'cdn'
+            else 'web_hosting'
+        end as service,
+        a.provider_id as attributed_provider,
+        case when t.hosts is not null then 'via_intermediary' else 'customer' end as relationship,
+        case a.ip_confidence when 'published_range' then 'high' when 'asn' then 'medium' else 'low' end
+            as base_confidence,
+        case
+            when t.hosts is not null
+                then 'points via ' || array_to_string(t.hosts, ', ') || ', a third party, which runs on '
+                    || a.provider_id
+            when a.ip_confidence = 'published_range'
+                then 'address inside ' || a.provider_id || '''s published range'
+            else 'address routed by an AS of ' || a.provider_id || ' (ASN only: customers'' own space is possible)'
+        end as reason
+    from addressed as a
+    left join catalog_providers as p on p.provider_id = a.provider_id
+    left join third_party_hops as t
+        on t.name = a.name
+        and t.observed_on = a.observed_on
+        and t.address = a.address
+    where a.provider_id is not null
+),
+
+final as (
+    select
+        name,
+        observed_on,
+        address,
+        service,
+        attributed_provider as provider_id,
+        relationship,
+        base_confidence,
+        reason,
+        family,
+        hops,
+        final_name,
+        dataset_id,
+        range_provider_id,
+        range_service,
+        range_region,
+        range_prefix,
+        range_dataset_id,
+        range_date,
+        route_prefix,
+        origin_asns,
+        route_dataset_id,
+        route_date,
+        as_name,
+        as_country,
+        ip_confidence
+    from (select * from by_cname union all by name select * from by_address)
+)
+
+select * from final

@@ -1,0 +1,213 @@
+-- Every observed (name, service, provider) with its relationship, confidence and evidence chain,
+-- before any join to entities. Sources: web/CDN (addresses and CNAMEs), MX/NS, SPF and TXT tokens,
+-- and the CAs of certificates naming the domain. Range or AS data more than 90 days away from the
+-- DNS observation lowers the confidence one step and says so in the evidence.
+-- grain: one row per (domain, service, provider_id, observed_on)
+
+create or replace view int_domain_services as
+with web as (
+    select
+        name as domain,
+        service,
+        provider_id,
+        relationship,
+        base_confidence,
+        observed_on,
+        case when range_date is not null then abs(date_diff('day', range_date, observed_on))
+             when route_date is not null then abs(date_diff('day', route_date, observed_on)) end as gap_days,
+        cast(null as varchar) as target,
+        list_filter([
+            struct_pack(kind := 'dns', text := name || ' resolves', dataset_id := dataset_id, date := observed_on),
+            case when len(hops) > 0 then struct_pack(
+                kind := 'cname', text := name || ' CNAME ' || array_to_string(hops, ' → '),
+                dataset_id := dataset_id, date := observed_on) end,
+            case when address is not null then struct_pack(
+                kind := 'address',
+                text := final_name || case family when 6 then ' AAAA ' else ' A ' end || address,
+                dataset_id := dataset_id, date := observed_on) end,
+            case when range_prefix is not null then struct_pack(
+                kind := 'range',
+                text := address || ' in ' || range_provider_id || ' published range ' || range_prefix
+                    || coalesce(' service ' || range_service, '') || coalesce(' region ' || range_region, ''),
+                dataset_id := range_dataset_id, date := range_date) end,
+            case when route_prefix is not null then struct_pack(
+                kind := 'route',
+                text := 'longest prefix ' || route_prefix || ' originated by AS'
+                    || array_to_string(origin_asns, ' + AS') || coalesce(' (' || as_name || coalesce(', ' || as_country, '') || ')', ''),
+                dataset_id := route_dataset_id, date := route_date) end,
+            struct_pack(kind := 'rule', text := reason, dataset_id := cast(null as integer), date := cast(null as date))
+        ], lambda s: s is not null) as steps
+    from int_web_services
+),
+
+mx_ns as (
+    select
+        m.name as domain,
+        m.service,
+        m.provider_id,
+        m.relationship,
+        m.base_confidence,
+        m.observed_on,
+        cast(null as bigint) as gap_days,
+        m.target,
+        list_filter([
+            struct_pack(
+                kind := 'dns',
+                text := m.name || ' ' || m.rtype || ' ' || coalesce(cast(m.preference as varchar) || ' ', '') || m.target,
+                dataset_id := m.dataset_id, date := m.observed_on),
+            case when m.address is not null then struct_pack(
+                kind := 'address', text := m.target || ' resolves to ' || m.address,
+                dataset_id := m.dataset_id, date := m.observed_on) end,
+            struct_pack(kind := 'rule', text := m.reason, dataset_id := cast(null as integer), date := cast(null as date))
+        ], lambda s: s is not null) as steps
+    from int_mx_ns_services as m
+),
+
+txt as (
+    select
+        name as domain,
+        service,
+        provider_id,
+        relationship,
+        base_confidence,
+        observed_on,
+        cast(null as bigint) as gap_days,
+        target,
+        [
+            struct_pack(kind := 'dns', text := name || ' TXT ' || left(coalesce(target, ''), 120),
+                dataset_id := dataset_id, date := observed_on),
+            struct_pack(kind := 'rule', text := reason, dataset_id := cast(null as integer), date := cast(null as date))
+        ] as steps
+    from int_txt_services
+),
+
+cert_cas as (
+    select
+        c.*,
+        i.provider_id as ca_provider
+    from stg_certificates as c
+    inner join int_ct_issuer_providers as i
+        on i.issuer_o is not distinct from c.issuer_o
+        and i.issuer_cn is not distinct from c.issuer_cn
+),
+
+cert_domains as (
+    select distinct
+        registrable_domain(ltrim(u.san, '*.')) as domain,
+        c.ca_provider,
+        c.cert_id,
+        c.issuer_o,
+        c.issuer_cn,
+        c.not_before,
+        c.not_after,
+        c.dataset_id
+    from cert_cas as c, unnest(c.sans) as u(san)
+),
+
+tls as (
+    select
+        domain,
+        'tls_ca' as service,
+        ca_provider as provider_id,
+        'customer' as relationship,
+        'high' as base_confidence,
+        cast(max(not_before) as date) as observed_on,
+        cast(null as bigint) as gap_days,
+        cast(null as varchar) as target,
+        [
+            struct_pack(
+                kind := 'certificate',
+                text := count(distinct cert_id) || ' certificate(s) for ' || domain || ' issued by '
+                    || arg_max(coalesce(issuer_cn, issuer_o), not_before) || ', latest valid '
+                    || cast(cast(arg_max(not_before, not_before) as date) as varchar) || ' to '
+                    || cast(cast(arg_max(not_after, not_before) as date) as varchar),
+                dataset_id := arg_max(dataset_id, not_before),
+                date := cast(max(not_before) as date)),
+            struct_pack(
+                kind := 'rule', text := 'issuer organisation ' || coalesce(arg_max(issuer_o, not_before), '?')
+                    || ' belongs to CA company ' || ca_provider,
+                dataset_id := cast(null as integer), date := cast(null as date))
+        ] as steps
+    from cert_domains
+    where domain is not null
+    group by domain, ca_provider
+),
+
+observations as (
+    select * from web
+    union all by name select * from mx_ns
+    union all by name select * from txt
+    union all by name select * from tls
+),
+
+graded as (
+    select
+        *,
+        case
+            when gap_days > 90 then case base_confidence when 'high' then 'medium' else 'low' end
+            else base_confidence
+        end as confidence,
+        case relationship
+            when 'customer' then 1 when 'self_hosted' then 2 when 'gateway' then 3
+            when 'via_intermediary' then 4 else 5
+        end as relationship_rank,
+        -- graded: an observation lowered by the 90-day rule does not outrank one that was not
+        case
+            when gap_days > 90 then case base_confidence when 'high' then 2 else 1 end
+            when base_confidence = 'high' then 3 when base_confidence = 'medium' then 2 else 1
+        end as confidence_rank
+    from observations
+),
+
+-- the strongest observation speaks for the group; equal ones are ordered by their evidence text,
+-- so the chosen evidence is the same on every run (an A and an AAAA record often tie)
+ranked as (
+    select
+        *,
+        (relationship_rank * 10 - confidence_rank, coalesce(target, ''), cast(to_json(steps) as varchar))
+            as preference
+    from graded
+),
+
+best as (
+    select
+        domain,
+        service,
+        provider_id,
+        observed_on,
+        arg_min(relationship, preference) as relationship,
+        arg_min(confidence, preference) as confidence,
+        arg_min(target, preference) as target,
+        arg_min(gap_days, preference) as gap_days,
+        arg_min(steps, preference) as steps,
+        count(*) as supporting_records
+    from ranked
+    group by domain, service, provider_id, observed_on
+),
+
+final as (
+    select
+        b.domain,
+        registrable_domain(b.domain) as registrable_domain,
+        b.service,
+        b.provider_id,
+        coalesce(p.name, case b.provider_id when 'self' then 'the company itself' end, b.provider_id) as provider_name,
+        coalesce(p.parent, case b.provider_id when 'self' then 'the company itself' end, b.provider_id) as provider_parent,
+        p.country as provider_country,
+        b.relationship,
+        b.confidence,
+        b.target,
+        b.supporting_records,
+        cast(to_json(
+            case when b.gap_days > 90 then list_append(b.steps, struct_pack(
+                kind := 'rule',
+                text := 'range/AS data is ' || b.gap_days || ' days from the DNS observation: confidence lowered',
+                dataset_id := cast(null as integer), date := cast(null as date)))
+            else b.steps end
+        ) as varchar) as evidence,
+        b.observed_on
+    from best as b
+    left join catalog_providers as p on p.provider_id = b.provider_id
+)
+
+select * from final

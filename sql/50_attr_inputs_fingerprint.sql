@@ -1,0 +1,24 @@
+-- attr_inputs_fingerprint(): a digest of everything attr_entity_services depends on: the applied
+-- sql/ files, the provider catalog and Public Suffix List versions, the CT name-match threshold
+-- state, the loaded datasets, the analyst's link/unlink decisions and the session variable that
+-- changes the answers (ct_max_cert_domains). The stored attribution (sql/52_attr_entity_services.sql)
+-- is served only while its fingerprint equals this.
+-- grain: a scalar
+
+create or replace macro attr_inputs_fingerprint() as (
+    md5(concat_ws(
+        '|',
+        (
+            select string_agg(key || '=' || value, ',' order by key)
+            from analyzer_meta
+            where key in ('sql_digest', 'catalog_digest', 'psl_digest', 'ct_match_state')
+        ),
+        (
+            select string_agg(cast(dataset_id as varchar), ',' order by dataset_id)
+            from datasets
+            where status = 'loaded'
+        ),
+        (select cast(coalesce(max(decision_id), 0) as varchar) from ct_analyst_decisions),
+        coalesce(cast(getvariable('ct_max_cert_domains') as varchar), '')
+    ))
+);
