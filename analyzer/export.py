@@ -1,6 +1,6 @@
 """`analyzer export --parquet DIR`: the tables the attribution reads, as Parquet for other engines.
 
-Which tables: every base table that the answer views read, transitively (`analyzer.spark.graph`
+Which tables: every base table that the answer views read, transitively (`analyzer.sqlgraph`
 follows `sql/`), so a table a new view reads is exported without a change here. DNS records are
 hive-partitioned by source and observation date (`raw_dns_records/source=fdns/observed_on=2025-07-20/`),
 the layout Spark prunes by. Column types Parquet cannot carry are widened: unsigned integers to the
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer import __version__
 from analyzer.errors import ConfigError
-from analyzer.spark.graph import closure, definitions
+from analyzer.sqlgraph import closure, definitions
+from analyzer.version import __version__
 from analyzer.workspace import Workspace, first_row, sql_files
 
 EXPORT_FORMAT = "analyzer-parquet-export"

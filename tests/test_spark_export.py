@@ -21,7 +21,7 @@ from analyzer.cli import app
 from analyzer.errors import ConfigError, SQLError
 from analyzer.export import export_parquet, input_tables, read_manifest
 from analyzer.ingest import ingest
-from analyzer.spark.graph import closure, definitions, split_statements
+from analyzer.sqlgraph import closure, definitions, split_statements
 from analyzer.workspace import Workspace, sql_files
 
 CASE = GOLDEN / "cname_to_cloudfront_is_cdn"

@@ -1,7 +1,7 @@
 """The Spark job: an `analyzer export` folder in, `attr_entity_services` (and the summary) out as Parquet.
 
 The views are those of `sql/`, in file order, translated by `analyzer.spark.translate`; only the
-definitions `TARGETS` need are built (`analyzer.spark.graph`), so a new or renumbered file is
+definitions `TARGETS` need are built (`analyzer.sqlgraph`), so a new or renumbered file is
 followed without a change here. Needs pyspark and sqlglot (`pip install 'analyzer[spark]'`).
 """
 
@@ -22,13 +22,13 @@ import sqlglot
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.utils import AnalysisException
 
-from analyzer import __version__
 from analyzer.errors import ConfigError, SQLError
 from analyzer.export import read_manifest
-from analyzer.spark.graph import Definition, closure, definitions
 from analyzer.spark.overrides import OVERRIDES
 from analyzer.spark.psl import make_registrable_domain, rules_of
 from analyzer.spark.translate import Macro, SparkOut, Translator, macro_of
+from analyzer.sqlgraph import Definition, closure, definitions
+from analyzer.version import __version__
 from analyzer.workspace import sql_files
 
 # The answers the job writes, each a folder of Parquet files under --output.

@@ -38,7 +38,7 @@ from sqlglot.dialects.spark import Spark
 from sqlglot.tokens import TokenType
 
 from analyzer.errors import SQLError
-from analyzer.spark.graph import Definition
+from analyzer.sqlgraph import Definition
 
 # (name, Spark type) pairs of a query's output, from Spark's analysis.
 SchemaOf = Callable[[str], list[tuple[str, str]]]
