@@ -246,6 +246,23 @@ def _array_agg(node: exp.ArrayAgg) -> exp.Expression:
     )
 
 
+def _prefix_ctes(query: exp.Expression, prefix: str) -> exp.Expression:
+    """The query with its CTEs renamed `prefix + name` (and every reference to them): sqlglot lifts
+    a subquery's CTEs to the top for Spark, where an inlined macro's `final` would meet the view's."""
+    with_ = query.args.get("with_")
+    if not with_:
+        return query
+    names = {cte.alias_or_name.lower() for cte in with_.expressions}
+    for cte in with_.expressions:
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(prefix + cte.alias_or_name)))
+    for table in query.find_all(exp.Table):
+        if not table.db and isinstance(table.this, exp.Identifier) and table.name.lower() in names:
+            alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
+            table.set("this", exp.to_identifier(prefix + table.name))
+            table.set("alias", alias)
+    return query
+
+
 def _post_order(tree: exp.Expression, fn: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
     """Apply fn to every node, children before their parent (a parent's rewrite sees rewritten children)."""
     for node in reversed(list(tree.walk(bfs=False))):
@@ -276,23 +293,33 @@ class Translator:
         if depth > 20:
             raise SQLError("macros nest more than 20 deep")
 
+        def expand(call: exp.Anonymous, macro: Macro) -> exp.Expression:
+            args = call.expressions
+            if len(args) != len(macro.params):
+                raise SQLError(f"macro {macro.name} takes {len(macro.params)} arguments, got {len(args)}")
+            bound = dict(zip(macro.params, args, strict=True))
+
+            def substitute(n: exp.Expression) -> exp.Expression:
+                if isinstance(n, exp.Column) and not n.table and n.name.lower() in bound:
+                    return exp.Paren(this=bound[n.name.lower()].copy())
+                return n
+
+            body = macro.body.copy().transform(substitute)
+            if macro.is_table:
+                body = _prefix_ctes(body, f"{macro.name}__")
+            return self._inline_macros(body, depth + 1)
+
         def visit(node: exp.Expression) -> exp.Expression:
+            # a table macro in FROM: its body as a subquery (one with a Spark override is left to _rewrite)
+            if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
+                macro = self.macros.get(node.this.name.lower())
+                if macro is not None and macro.is_table and macro.name not in self.table_overrides:
+                    alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(macro.name))
+                    return exp.Subquery(this=expand(node.this, macro), alias=alias)
             if isinstance(node, exp.Anonymous) and node.name.lower() in self.macros:
                 macro = self.macros[node.name.lower()]
-                if macro.is_table:
-                    return node
-                args = node.expressions
-                if len(args) != len(macro.params):
-                    raise SQLError(f"macro {macro.name} takes {len(macro.params)} arguments, got {len(args)}")
-                bound = dict(zip(macro.params, args, strict=True))
-                body = macro.body.copy()
-
-                def substitute(n: exp.Expression) -> exp.Expression:
-                    if isinstance(n, exp.Column) and not n.table and n.name.lower() in bound:
-                        return exp.Paren(this=bound[n.name.lower()].copy())
-                    return n
-
-                return self._inline_macros(body.transform(substitute), depth + 1)
+                if not macro.is_table:
+                    return expand(node, macro)
             return node
 
         return tree.transform(visit)
@@ -307,8 +334,10 @@ class Translator:
                     sql = self.table_overrides[name](node.this.expressions)
                     alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
                     return exp.Subquery(this=sqlglot.parse_one(sql, read=SparkOut), alias=alias)
-                if name in self.macros:
-                    raise SQLError(f"table macro {name} has no Spark override (analyzer/spark/overrides.py)")
+                if name in self.macros:  # not inlined: nested where a table macro cannot go
+                    raise SQLError(
+                        f"table macro {name} could not be inlined; add an override (analyzer/spark/overrides.py)"
+                    )
             if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
                 return self._lateral(self._range_table(node))
             if isinstance(node, exp.Unnest) and isinstance(node.parent, exp.Join):
