@@ -19,8 +19,9 @@ answers differently, or does not run (each was found by the parity tests or the 
   side come from Spark's analysis of that side (`schema_of`).
 - `range(a, b) as t(k)` in FROM becomes `explode(sequence(a, b - 1))`, empty when b <= a.
 - `getvariable('x')` becomes the job's value for x (NULL when unset).
-- scalar macros are inlined at their call sites; table macros and the few views and macros that do
-  not translate come from `analyzer.spark.overrides` (keyed by name).
+- scalar macros are inlined at their call sites, table macros as subqueries (their CTEs renamed, as
+  sqlglot lifts CTEs to the top for Spark); the few definitions that do not translate come from
+  `analyzer.spark.overrides` (keyed by name).
 - QUALIFY is kept (Spark 4.3 has it); sqlglot's rewrite would leak a helper column into `select *`.
 """
 
