@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "labels",
             "psl",
             "domains",
+            "safe_text",
         },
     ),
     ("reference data the workspace loads", {"catalog"}),

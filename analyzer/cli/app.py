@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from analyzer.cli.options import DbOption
 from analyzer.errors import AnalyzerError
+from analyzer.safe_text import SafeConsole, text
 from analyzer.version import __version__
 from analyzer.workspace import Workspace, open_workspace
 
@@ -26,8 +26,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Off a terminal rich would wrap at 80 columns; logs and pipes get wide lines instead.
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+# SafeConsole: every plain string is printed literally (no markup, control characters escaped);
+# tables and trees build their data cells with safe_text.text.
+out = SafeConsole(width=None if sys.stdout.isatty() else 200)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 _state: dict[str, Any] = {"db": None, "debug": False}
 
@@ -68,7 +70,7 @@ def workspace(db: Path | None = None, *, read_only: bool = False) -> Iterator[Wo
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err.print(text(f"error: {message}", style="bold red"))
     raise typer.Exit(1)
 
 

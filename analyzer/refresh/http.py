@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from analyzer.errors import AnalyzerError
+from analyzer.safe_text import visible
 from analyzer.version import __version__
 
 USER_AGENT = f"analyzer/{__version__} (passive export-control infrastructure research; python-requests)"
@@ -348,14 +349,15 @@ class _Bar:
         self.progress: Progress | None = None
         if console is not None and console.is_terminal:
             self.progress = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
                 console=console,
                 transient=True,
             )
-            self.task = self.progress.add_task(url.rsplit("/", 1)[-1][:40], total=total, completed=done)
+            name = visible(url.rsplit("/", 1)[-1][:40], one_line=True)
+            self.task = self.progress.add_task(name, total=total, completed=done)
 
     def __enter__(self) -> Callable[[int], None]:
         if self.progress is None:
