@@ -73,3 +73,50 @@ def duckdb_config() -> dict[str, str]:
 def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the offline settings (every connection analyzer opens)."""
     return duckdb.connect(path, read_only=read_only, config=duckdb_config())
+
+
+# -- input caps (decompression bombs, runaway files) -------------------------------------------
+# Largest input per kind, in bytes after decompression; `ANALYZER_MAX_INPUT_<KIND>` (e.g.
+# ANALYZER_MAX_INPUT_DNS=500G) or `ANALYZER_MAX_INPUT` (every kind) override them.
+INPUT_CAPS: dict[str, int] = {
+    "csl": 2 << 30,
+    "watchlist": 1 << 30,
+    "ranges": 1 << 30,
+    "pfx2as": 8 << 30,
+    "ip2asn": 8 << 30,
+    "as2org": 4 << 30,
+    "ct": 64 << 30,
+    "dns": 1 << 40,
+}
+DEFAULT_INPUT_CAP = 8 << 30
+# A compressed file whose first MiB inflates more than this many times is refused as a bomb
+# (real data: 3x to 15x); `ANALYZER_MAX_RATIO` overrides it.
+MAX_RATIO = 100
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(name: str, text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE)
+    if not m:
+        raise ConfigError(f"{name} is {text!r}, expected a size such as 500M or 2G")
+    return int(m[1]) * _UNITS[m[2].upper()]
+
+
+def input_cap(kind: str) -> int:
+    """Bytes (decompressed) a file of `kind` may hold before it is refused."""
+    for name in (f"ANALYZER_MAX_INPUT_{kind.upper()}", "ANALYZER_MAX_INPUT"):
+        value = os.environ.get(name)
+        if value:
+            return _size(name, value)
+    return INPUT_CAPS.get(kind, DEFAULT_INPUT_CAP)
+
+
+def max_ratio() -> float:
+    value = os.environ.get("ANALYZER_MAX_RATIO")
+    if not value:
+        return MAX_RATIO
+    try:
+        ratio = float(value)
+    except ValueError:
+        raise ConfigError(f"ANALYZER_MAX_RATIO is {value!r}, expected a number such as 100") from None
+    return ratio
