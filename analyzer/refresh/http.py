@@ -70,6 +70,8 @@ class Fetched:
     content_type: str | None = None
     resumed_from: int = 0
     attempts: int = 1
+    final_url: str | None = None  # after redirects, when it differs from `url`
+    length_known: bool = True  # the server announced the length (Content-Length or chunked)
 
 
 class _Retry(Exception):
@@ -326,6 +328,8 @@ class Fetcher:
                 raise _Retry(f"connection cut after {received:,} bytes: {type(exc).__name__}") from None
         if expected is not None and received < expected:
             raise _Retry(f"truncated body: {received:,} of {expected:,} bytes")
+        chunked = "chunked" in (response.headers.get("Transfer-Encoding") or "").lower()
+        final = response.url if response.url and response.url != url else None
         self.log(f"{url}: {received:,} bytes" + (f" (resumed at {have:,})" if resumed else ""))
         return Fetched(
             url,
@@ -337,6 +341,8 @@ class Fetcher:
             content_type=content_type or None,
             resumed_from=have if resumed else 0,
             attempts=count["n"],
+            final_url=final,
+            length_known=expected is not None or chunked,
         )
 
     def _progress(self, url: str, total: int | None, done: int) -> Any:
