@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from analyzer.safe_text import SafeConsole, csv_row, text
+from analyzer.safe_text import SafeConsole, csv_row, json_dumps, text
 
 FORMATS = ("table", "csv", "json")
 
@@ -34,7 +34,7 @@ def jsonable(value: Any) -> Any:
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps([jsonable(r) for r in rows], ensure_ascii=False, indent=2)
+    return json_dumps([jsonable(r) for r in rows], indent=2)
 
 
 def _cell(value: Any) -> str:

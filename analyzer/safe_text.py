@@ -12,6 +12,7 @@ Every string that comes from a file, a database row or a path is hostile until s
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -66,6 +67,17 @@ class SafeConsole(Console):
         kwargs.setdefault("highlight", False)
         safe = [text(o) if isinstance(o, str) else o for o in objects]
         super().print(*safe, markup=False, **kwargs)
+
+
+# json.dumps escapes C0 controls itself; these it leaves raw, and a terminal would act on them.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def json_dumps(value: Any, **kwargs: Any) -> str:
+    """JSON text (UTF-8, not ASCII-escaped) with DEL, C1 and bidi controls as \\u escapes: the
+    same data for a parser, inert on a terminal."""
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # -- Markdown ---------------------------------------------------------------------------------

@@ -22,8 +22,7 @@ NAMES = {
     "Tailspin Analytics Group Limited": "@SUM(1+1) Tailspin <script>alert(1)</script> [md](javascript:alert(1))",
     "Woodgrove Signal Intelligence LLC": "-2+3 Woodgrove \u202eevil\u202c | *pipe*",
 }
-# What must never appear in an output meant for a browser, a Markdown renderer or a spreadsheet.
-LIVE_HTML = ("<script", "<img", "onerror=")
+# What must never appear (unescaped) in Markdown from data.
 LIVE_MARKDOWN = ("](javascript:", "<script", "<img")
 
 
@@ -77,19 +76,21 @@ def hostile_dns(folder: Path) -> Path:
 
 
 def hostile_files(folder: Path, data: Path) -> dict[str, Path]:
-    """One hostile file per ingest kind (glob and markup characters in every name)."""
+    """One hostile file per ingest kind, every path under `m[/x] *?` (a rich closing tag and glob
+    characters) and each name with glob characters of its own."""
+    folder = folder / "m[" / "x] *?"
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     csl = (data / "watchman_consolidated_sample_2025.csv").read_text(encoding="utf-8")
     lines = csl.splitlines()
-    out["csl"] = folder / "csl [/x]*.csv"
+    out["csl"] = folder / "csl*.csv"
     out["csl"].write_text("\n".join([*lines[:3], lines[3].replace(",", ',"=HYPERLINK(""x"")', 1)]) + "\n")
     out["watchlist"] = hostile_watchlist(folder)
     aws = json.loads((data / "network" / "aws_ip_ranges_subset.json").read_text(encoding="utf-8"))
     aws["prefixes"] = [*aws["prefixes"][:3], 5, "not-an-object", {"ip_prefix": ["1.2.3.0/24"], "service": 7}]
     out["ranges"] = folder / "aws[1]?.json"
     out["ranges"].write_text(json.dumps(aws), encoding="utf-8")
-    out["pfx2as"] = folder / "route[/x].pfx2as"
+    out["pfx2as"] = folder / "route[1].pfx2as"
     out["pfx2as"].write_text("1.0.0.0\t24\t13335\n\x1b[2J\t8\t1\n8.8.8.0\t24\t15169\n", encoding="utf-8")
     shutil.copy(data / "network" / "iptoasn_ip2asn-v4_sample.tsv", folder / "ip2asn[*].tsv")
     out["ip2asn"] = folder / "ip2asn[*].tsv"

@@ -14,7 +14,7 @@ import typer
 
 from analyzer.cli.options import DbOption
 from analyzer.errors import AnalyzerError
-from analyzer.safe_text import SafeConsole, text
+from analyzer.safe_text import SafeConsole, text, visible
 from analyzer.version import __version__
 from analyzer.workspace import Workspace, open_workspace
 
@@ -74,9 +74,12 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def echo(text: str) -> None:
-    """Plain text to stdout (CSV, JSON): no markup, no wrapping."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def echo(data: str) -> None:
+    """Plain text to stdout (CSV, JSON): no markup, no wrapping; on a terminal its control
+    characters are shown escaped (into a pipe or file the bytes stay as they are)."""
+    if sys.stdout.isatty():
+        data = visible(data)
+    sys.stdout.write(data if data.endswith("\n") else data + "\n")
 
 
 def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:

@@ -171,8 +171,7 @@ def sql(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Run SQL against the database, read-only unless --write (the file is also usable directly
-    from duckdb or Python)."""
+    """Run SQL against the database, read-only unless --write (the file also opens in duckdb)."""
     check_format(fmt)
     with workspace(db, read_only=not write) as ws:
         rows = run_query(ws, query, write=write)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from rich.console import Console, Group
@@ -13,7 +12,7 @@ from rich.text import Text
 
 from analyzer.output import jsonable
 from analyzer.report.model import CONFIDENCE_MEANING, RELATIONSHIP_MEANING, Claim, Report
-from analyzer.safe_text import csv_row, md, md_code, text, visible
+from analyzer.safe_text import csv_row, json_dumps, md, md_code, text, visible
 
 TITLE = "Who keeps listed companies online"
 
@@ -240,4 +239,4 @@ def to_json(report: Report) -> str:
         "evidence": claims,
         "datasets": list(report.datasets.values()),
     }
-    return json.dumps(jsonable(doc), ensure_ascii=False, indent=2)
+    return json_dumps(jsonable(doc), indent=2)
