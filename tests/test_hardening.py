@@ -504,3 +504,34 @@ def test_sql_on_a_stale_database_says_to_run_attribute(hostile_db: Path, tmp_pat
     assert run("sql", "update datasets set status = 'withdrawn' where kind = 'dns'", "--write", db=db)[0] == 0
     code, _, err = run("sql", "select count(*) from attr_entity_services", db=db)
     assert code == 1 and "run `analyzer attribute` on it first" in err
+
+
+# -- also: decompression bombs and size caps ---------------------------------------------------
+def test_a_decompression_bomb_is_refused_before_parsing(ws: Workspace, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.pfx2as.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as fh:
+        for _ in range(64):
+            fh.write(b"0" * (1 << 20))
+    with pytest.raises(
+        SourceError, match=r"inflates more than 100 times \(a decompression bomb\?\); refused"
+    ):
+        ingest(ws, "pfx2as", [bomb])
+    assert ws.rows("select count(*) as n from datasets") == [{"n": 0}]
+
+
+def test_the_size_cap_of_a_kind_is_configurable(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = DATA / "network" / "routeviews-rv2-20240101-1200.pfx2as"
+    monkeypatch.setenv("ANALYZER_MAX_INPUT_PFX2AS", "100")  # the file has 141 bytes
+    with pytest.raises(SourceError, match=r"bytes is over the cap of 100 for pfx2as; refused"):
+        ingest(ws, "pfx2as", [plain])
+    # compressed: the gzip trailer announces the size; streamed text stops at the cap too
+    packed = tmp_path / "r.pfx2as.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    with pytest.raises(SourceError, match=r"more than 100 bytes of pfx2as data after decompression"):
+        ingest(ws, "pfx2as", [packed])
+    monkeypatch.setenv("ANALYZER_MAX_INPUT_PFX2AS", "lots")
+    with pytest.raises(Exception, match=r"ANALYZER_MAX_INPUT_PFX2AS is 'lots', expected a size"):
+        ingest(ws, "pfx2as", [plain])
+    assert ws.rows("select count(*) as n from datasets") == [{"n": 0}]
