@@ -105,5 +105,6 @@ class Analyzer(Workspace):
         return _out(arrow_of(cursor), arrow)
 
     def rows_of(self, query: str) -> list[dict[str, Any]]:
-        """Rows as dicts (what `analyzer sql --format json` prints)."""
-        return run_query(self, query)
+        """Rows as dicts (what `analyzer sql --format json` prints); a notebook's workspace is its
+        own, so any statement runs (the CLI's read-only guard is for `analyzer sql` without --write)."""
+        return run_query(self, query, write=True)

@@ -65,6 +65,12 @@ class CachedFile:
     last_modified: str | None = None
     message: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    final_url: str | None = None  # where redirects led, when not `url`
+
+    @property
+    def provenance(self) -> str:
+        """What datasets.source records: the URL, and where its redirects led."""
+        return f"{self.url} (redirected to {self.final_url})" if self.final_url else self.url
 
     @property
     def file(self) -> Path:

@@ -27,6 +27,8 @@ def normalize_hostname(name: str) -> str | None:
             return None
     if len(host) > 253 or not all(_LABEL.match(label) for label in host.split(".")):
         return None
+    if host.rsplit(".", 1)[-1].isdigit():  # `300.1.2.3`, `10.0.0.1`: an address (or none), not a name
+        return None
     return f"*.{host}" if wildcard else host
 
 

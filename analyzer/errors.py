@@ -12,6 +12,9 @@ class SourceError(AnalyzerError):
 
     def __init__(self, path: object, problem: str, line: int | None = None) -> None:
         where = f"{path} line {line}" if line is not None else f"{path}"
+        problem = " ".join(problem.split())  # one line, whatever a library's message held
+        if len(problem) > 500:  # problems quote the file; a 10,000-character value is not echoed whole
+            problem = problem[:499] + "…"
         super().__init__(f"{where}: {problem}")
         self.path = str(path)
         self.line = line

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from rich.tree import Tree
 
 from analyzer.domains import normalize_hostname
@@ -23,6 +24,7 @@ from analyzer.report.model import (
     claims_from_rows,
 )
 from analyzer.report.query import Filters, dataset_provenance, require_views
+from analyzer.safe_text import text, visible
 from analyzer.workspace import Workspace
 
 
@@ -147,8 +149,12 @@ def step_line(report: Report, step: dict[str, Any]) -> str:
 
 
 def tree(explanation: Explanation) -> Tree:
-    """The evidence tree for the terminal: entity → claim → observation → steps, plus why."""
-    root = Tree(f"[bold]{explanation.target}[/] ({explanation.target_kind})", highlight=False)
+    """The evidence tree for the terminal: entity → claim → observation → steps, plus why.
+    Every label is a Text of visible() data: names and evidence never act as markup."""
+    root = Tree(
+        Text.assemble((visible(explanation.target), "bold"), f" ({explanation.target_kind})"),
+        highlight=False,
+    )
     by_entity: dict[str, Tree] = {}
     report = explanation.report
     for claim in explanation.claims:
@@ -156,21 +162,29 @@ def tree(explanation: Explanation) -> Tree:
         if node is None:
             listed = f", listed {claim.listed_on}" if claim.listed_on else ""
             node = by_entity[claim.entity_id] = root.add(
-                f"[bold]{claim.entity_name}[/] ({claim.list_code}{listed}; {claim.entity_id})"
+                Text.assemble(
+                    (visible(claim.entity_name), "bold"),
+                    visible(f" ({claim.list_code}{listed}; {claim.entity_id})"),
+                )
             )
         labels = f"{claim.relationship}, {claim.confidence} confidence"
         branch = node.add(
-            f"{claim.domain} · [bold]{claim.service}[/] → {claim.provider_name} "
-            f"({claim.provider_parent}, {claim.provider_country or '?'}) — "
-            + (f"[yellow]{labels}[/]" if claim.uncertain else labels)
+            Text.assemble(
+                f"{visible(claim.domain)} · ",
+                (visible(claim.service), "bold"),
+                visible(
+                    f" → {claim.provider_name} ({claim.provider_parent}, {claim.provider_country or '?'}) — "
+                ),
+                (visible(labels), "yellow" if claim.uncertain else ""),
+            )
         )
         for obs in claim.observations:
-            seen = branch.add(f"observed {obs.observed_on or 'undated'}")
+            seen = branch.add(text(f"observed {obs.observed_on or 'undated'}"))
             for i, step in enumerate(obs.steps, 1):
-                seen.add(f"{i}. {step_line(report, step)}", highlight=False)
-        reasons = branch.add("why these labels")
+                seen.add(text(f"{i}. {step_line(report, step)}"), highlight=False)
+        reasons = branch.add(text("why these labels"))
         for line in why(claim):
-            reasons.add(line, highlight=False)
+            reasons.add(text(line), highlight=False)
     return root
 
 

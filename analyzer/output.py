@@ -1,4 +1,7 @@
-"""Rendering rows for people (rich tables) and for scripts (CSV, JSON): one place for all commands."""
+"""Rendering rows for people (rich tables) and for scripts (CSV, JSON): one place for all commands.
+
+Data is hostile (analyzer.safe_text): table cells are printed literally with control characters
+escaped, and CSV cells that a spreadsheet would run as a formula get a leading `'`."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from analyzer.safe_text import SafeConsole, csv_row, json_dumps, text
 
 FORMATS = ("table", "csv", "json")
 
@@ -29,7 +34,7 @@ def jsonable(value: Any) -> Any:
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps([jsonable(r) for r in rows], ensure_ascii=False, indent=2)
+    return json_dumps([jsonable(r) for r in rows], indent=2)
 
 
 def _cell(value: Any) -> str:
@@ -42,13 +47,22 @@ def _cell(value: Any) -> str:
     return str(jsonable(value))
 
 
+def _csv_value(value: Any) -> Any:
+    """Numbers stay numbers (so that csv_cell leaves a negative number alone); the rest is text."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | decimal.Decimal):
+        return jsonable(value)
+    return _cell(value)
+
+
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
     columns = list(columns or (rows[0].keys() if rows else []))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow(csv_row([_csv_value(row.get(c)) for c in columns]))
     return buf.getvalue()
 
 
@@ -56,11 +70,11 @@ def table(
     rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, title: str | None = None
 ) -> Table:
     columns = list(columns or (rows[0].keys() if rows else []))
-    t = Table(title=title, show_lines=False, header_style="bold")
+    t = Table(title=text(title) if title is not None else None, show_lines=False, header_style="bold")
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(text(c), overflow="fold")
     for row in rows:
-        t.add_row(*(_cell(row.get(c)) for c in columns))
+        t.add_row(*(text(_cell(row.get(c))) for c in columns))
     return t
 
 
@@ -76,5 +90,5 @@ def render(
         return to_json(rows)
     if fmt == "csv":
         return to_csv(rows, columns)
-    (console or Console()).print(table(rows, columns, title))
+    (console or SafeConsole()).print(table(rows, columns, title))
     return None

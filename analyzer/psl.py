@@ -15,6 +15,7 @@ import idna
 import publicsuffixlist
 import pyarrow as pa
 
+from analyzer import settings
 from analyzer.cache import Cache, data_dir
 from analyzer.errors import ConfigError
 from analyzer.meta import get_meta, set_meta
@@ -114,7 +115,7 @@ def load_public_suffixes(con: duckdb.DuckDBPyConnection, path: Path | None = Non
 def _rules_connection() -> tuple[duckdb.DuckDBPyConnection, threading.Lock]:
     """A private in-memory database holding only sql/03 and the rules of the PSL file in use."""
     path = psl_in_use()
-    con = duckdb.connect()
+    con = settings.connect()
     con.execute((sql_dir() / "03_raw_psl.sql").read_text(encoding="utf-8"))
     _insert_rules(con, parse_rules(path.read_text(encoding="utf-8"), path.name))
     return con, threading.Lock()

@@ -1,19 +1,62 @@
-"""`analyzer sql`: run a user's query and return its rows."""
+"""`analyzer sql`: run a user's query and return its rows.
+
+Read-only unless asked (DESIGN §4): the CLI opens the database read-only, and statements that
+write files, attach other databases or fetch extensions (COPY, EXPORT, ATTACH, INSTALL/LOAD ...)
+are refused without `write=True`. A query naming a remote URL is refused either way: analyzer works
+offline, and with extension auto-loading off DuckDB could not read it anyway.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import duckdb
 
 from analyzer import attribution
 from analyzer.errors import SQLError
+from analyzer.safe_text import shown
 from analyzer.workspace import Workspace
 
+# Statement types that only read (StatementType names of DuckDB's parser).
+READ_ONLY = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL", "RELATION"})
+_REMOTE = re.compile(
+    r"""['"]\s*((?:https?|s3a?|s3n|gcs|gs|r2|az|azure|abfss?|hf|md|motherduck)://?[^'"]*)""", re.I
+)
 
-def run_query(ws: Workspace, query: str) -> list[dict[str, Any]]:
+
+def check_query(ws: Workspace, query: str, *, write: bool = False) -> None:
+    """Refuse what a read-only `analyzer sql` must not do, with the statement type named."""
+    remote = _REMOTE.search(query)
+    if remote:
+        raise SQLError(
+            f"the query names the remote location {shown(remote.group(1))}: analyzer works offline; "
+            "download the file and read it by its local path"
+        )
+    if write:
+        return
+    try:
+        statements = ws.con.extract_statements(query)
+    except duckdb.Error as exc:
+        raise SQLError(f"query failed: {str(exc).splitlines()[0]}") from exc
+    for statement in statements:
+        kind = statement.type.name
+        if kind not in READ_ONLY:
+            raise SQLError(
+                f"`analyzer sql` is read-only: a {kind} statement needs --write "
+                "(it could change the database or write files)"
+            )
+
+
+def run_query(ws: Workspace, query: str, *, write: bool = False) -> list[dict[str, Any]]:
     """Rows of a query; statements without a result give an empty list."""
     if not query.strip():
         raise SQLError("empty query")
+    check_query(ws, query, write=write)
     attribution.ensure_if_stored(ws, query)
+    if not write:
+        # SET cannot switch extension auto-loading (or anything else) back on for this query.
+        ws.con.execute("set lock_configuration = true")
     cur = ws.execute(query)
     if cur.description is None:
         return []

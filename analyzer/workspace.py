@@ -49,8 +49,14 @@ class Workspace:
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
+        settings.check_local_db(self.path)
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise ConfigError(
+                f"no database at {self.path}: build one with `analyzer ingest` or `analyzer demo`, "
+                "or name it with --db"
+            )
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only, config=settings.duckdb_config())
+            self.con = settings.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise ConfigError(f"cannot open database {self.path}: {exc}") from exc
         # DuckDB's own progress bar writes to stdout, into --json and CSV output (a session setting;

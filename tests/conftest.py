@@ -3,30 +3,75 @@
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from analyzer.settings import OFFLINE
 from analyzer.workspace import Workspace
 
 DATA = Path(__file__).parent / "data"
 
 
+def _loopback(host: object) -> bool:
+    return isinstance(host, str) and (host in ("localhost", "::1") or host.startswith("127."))
+
+
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any connection to a non-loopback address fails the test: tests never reach the Internet."""
-    real_connect = socket.socket.connect
+    """Any connection to, or name lookup of, a non-loopback host fails the test: tests never reach
+    the Internet (connect, connect_ex, getaddrinfo and gethostbyname: what requests, urllib3 and the
+    stdlib use). DuckDB's own HTTP client does not use Python sockets: _duckdb_offline covers it."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
 
-    def guarded(self: socket.socket, address: object) -> object:
+    def check(sock: socket.socket, address: object) -> None:
         host = address[0] if isinstance(address, tuple) else str(address)
-        if isinstance(host, str) and not (
-            host in ("localhost", "::1") or host.startswith("127.") or self.family == socket.AF_UNIX
-        ):
+        if sock.family != socket.AF_UNIX and not _loopback(host):
             raise AssertionError(f"test tried to reach the network: {address!r}")
+
+    def connect(self: socket.socket, address: object) -> object:
+        check(self, address)
         return real_connect(self, address)
 
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    def connect_ex(self: socket.socket, address: object) -> int:
+        check(self, address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host is not None and not _loopback(host):
+            raise AssertionError(f"test tried to resolve a host name: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    def gethostbyname(host: str) -> str:
+        if not _loopback(host):
+            raise AssertionError(f"test tried to resolve a host name: {host!r}")
+        return "127.0.0.1" if host == "localhost" else host
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "gethostbyname", gethostbyname)
+
+
+@pytest.fixture(autouse=True)
+def _duckdb_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DuckDB connection opened by analyzer without extension auto-install and auto-load off fails
+    the test (DuckDB would download httpfs or motherduck by itself); the tests' own connections get
+    the same settings. Either way no test can make DuckDB fetch an extension."""
+    real = duckdb.connect
+
+    def connect(database: object = ":memory:", *args: object, **kwargs: object) -> object:
+        config = dict(kwargs.pop("config", None) or {})  # type: ignore[call-overload]
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller.startswith("analyzer") and any(config.get(k) != v for k, v in OFFLINE.items()):
+            raise AssertionError(f"{caller} opened DuckDB without the offline settings: {config}")
+        return real(database, *args, config={**config, **OFFLINE}, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", connect)
 
 
 @pytest.fixture

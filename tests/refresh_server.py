@@ -1,7 +1,7 @@
 """A real HTTPS server on 127.0.0.1 for the refresh tests, with a CA made in test setup.
 
 Each route serves fixed bytes and may be scripted to misbehave on successive requests
-("500", "429:SECONDS", "cut:BYTES", "stall:BYTES", "redirect:URL", "html"); Range, If-Range and
+("500", "429:SECONDS", "cut:BYTES", "eof:BYTES", "stall:BYTES", "redirect:URL", "html"); Range, If-Range and
 If-None-Match are honoured like a CDN does. Every request's path and headers are recorded.
 """
 
@@ -122,6 +122,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if action.startswith("redirect:"):
             self._plain(302, b"", {"Location": action[9:]})
+            return
+        if action.startswith("eof:"):
+            # No Content-Length (HTTP/1.0, the body ends where the connection closes): part of it.
+            self.send_response(200)
+            self.send_header("Content-Type", route.content_type)
+            self.end_headers()
+            self.wfile.write(route.body[: int(action[4:])])
+            self.wfile.flush()
+            self.close_connection = True
             return
         if action == "html":
             self._plain(200, b"<html>maintenance</html>", {"Content-Type": "text/html; charset=utf-8"})

@@ -79,12 +79,14 @@ def test_warnings_are_shown_and_datasets_lists_them(db_file: Path, data: Path) -
 
 
 def test_sql_error_is_reported(db_file: Path) -> None:
+    run("--db", str(db_file), "datasets")  # creates the database; `sql` opens it read-only
     code, _, err = run("--db", str(db_file), "sql", "select * from nowhere")
     assert code == 1
     assert "query failed" in err and "nowhere" in err
 
 
 def test_sql_csv_output(db_file: Path) -> None:
+    run("--db", str(db_file), "datasets")
     code, out, _ = run("--db", str(db_file), "sql", "select 1 as a, 'x,y' as b", "--format", "csv")
     assert code == 0
     assert out == 'a,b\n1,"x,y"\n'

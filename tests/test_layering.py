@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "psl",
             "domains",
             "sqlgraph",
+            "safe_text",
         },
     ),
     ("reference data the workspace loads", {"catalog"}),

@@ -15,7 +15,8 @@ from analyzer.workspace import Workspace
 def test_yaml_watchlist_with_aliases_and_domains(ws: Workspace, data: Path) -> None:
     [result] = ingest(ws, "watchlist", [data / "watchlist" / "investigation.yaml"])
     assert (result.format, result.rows_loaded) == ("yaml", 2)
-    assert result.messages == ["investigation.yaml line 2: unexpected field 'ownership' (not loaded)"]
+    # the line of the field itself (YAML node marks), not the entity's number in the list
+    assert result.messages == ["investigation.yaml line 14: unexpected field 'ownership' (not loaded)"]
     [ev] = ws.rows("select * from entities where name = 'Example Vision Co.'")
     assert (ev["list_code"], ev["source"], ev["country"]) == ("WATCH", "Example investigation", "CN")
     assert ev["listed_on"] == dt.date(2023, 5, 1)

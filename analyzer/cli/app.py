@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from analyzer.cli.options import DbOption
 from analyzer.errors import AnalyzerError
+from analyzer.safe_text import SafeConsole, text, visible
 from analyzer.version import __version__
 from analyzer.workspace import Workspace, open_workspace
 
@@ -26,8 +26,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # Off a terminal rich would wrap at 80 columns; logs and pipes get wide lines instead.
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+# SafeConsole: every plain string is printed literally (no markup, control characters escaped);
+# tables and trees build their data cells with safe_text.text.
+out = SafeConsole(width=None if sys.stdout.isatty() else 200)
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 _state: dict[str, Any] = {"db": None, "debug": False}
 
@@ -68,13 +70,16 @@ def workspace(db: Path | None = None, *, read_only: bool = False) -> Iterator[Wo
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err.print(text(f"error: {message}", style="bold red"))
     raise typer.Exit(1)
 
 
-def echo(text: str) -> None:
-    """Plain text to stdout (CSV, JSON): no markup, no wrapping."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def echo(data: str) -> None:
+    """Plain text to stdout (CSV, JSON): no markup, no wrapping; on a terminal its control
+    characters are shown escaped (into a pipe or file the bytes stay as they are)."""
+    if sys.stdout.isatty():
+        data = visible(data)
+    sys.stdout.write(data if data.endswith("\n") else data + "\n")
 
 
 def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:

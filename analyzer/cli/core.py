@@ -26,6 +26,7 @@ from analyzer.ingest import ingest as ingest_files
 from analyzer.provenance import load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
 from analyzer.resources import datasets_dir
+from analyzer.safe_text import visible
 from analyzer.sqlquery import run_query
 from analyzer.watchlists.entities import find_entities
 
@@ -164,12 +165,16 @@ def entities(
 def sql(
     query: Annotated[str, typer.Argument(help="A DuckDB SQL query over the analyzer views.")],
     fmt: FormatOption = "table",
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Open the database read-write and allow COPY, ATTACH, INSERT ..."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Run SQL against the database (the file is also usable directly from duckdb or Python)."""
+    """Run SQL against the database, read-only unless --write (the file also opens in duckdb)."""
     check_format(fmt)
-    with workspace(db) as ws:
-        rows = run_query(ws, query)
+    with workspace(db, read_only=not write) as ws:
+        rows = run_query(ws, query, write=write)
     text = output.render(rows, fmt, console=out)
     if text is not None:
         echo(text)
@@ -177,9 +182,9 @@ def sql(
 
 def _demo_help() -> str:
     try:
-        here = f"Here they are read from {escape(str(datasets_dir()))}."
+        here = f"Here they are read from {escape(visible(datasets_dir(), one_line=True))}."
     except ConfigError as exc:
-        here = f"They cannot be found here: {exc}"
+        here = f"They cannot be found here: {escape(visible(exc, one_line=True))}"
     return (
         "Build a database from the shipped demo data and print the provider report.\n\n"
         "The demo's files ship with analyzer: a watchlist, DNS snapshot, certificates, routing and AS "

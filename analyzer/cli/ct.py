@@ -12,6 +12,7 @@ from analyzer.cli.app import command, echo, out, workspace
 from analyzer.cli.options import DbOption, JsonOption
 from analyzer.ct import decide, entity_domains, refresh_matches
 from analyzer.ct.match import THRESHOLD_ENV
+from analyzer.safe_text import json_dumps
 
 EntityArg = Annotated[str, typer.Argument(help="An entity_id, or a name/alias search that finds one entity.")]
 DomainArg = Annotated[str, typer.Argument(help="The domain name.")]
@@ -28,7 +29,7 @@ def domains(
     with workspace(db) as ws:
         ent, rows = entity_domains(ws, entity)
     if as_json:
-        echo(json.dumps(output.jsonable({"entity": ent, "domains": rows}), ensure_ascii=False, indent=2))
+        echo(json_dumps(output.jsonable({"entity": ent, "domains": rows}), indent=2))
         return
     for row in rows:
         row["evidence"] = json.dumps(row["evidence"], ensure_ascii=False, default=str)

@@ -229,7 +229,7 @@ def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
         )
         select * from final
         """,  # noqa: S608 - SQL assembled from fixed fragments; the path is a parameter
-        [str(ctx.path)],
+        [ctx.duckdb_path],
     )
     # Rows the SQL could not read: no serial, a bad id or bad dates, duplicate crt.sh ids.
     problems = ctx.con.execute(

@@ -37,7 +37,9 @@ READ = """
         ?,
         columns = {timestamp: 'varchar', name: 'varchar', type: 'varchar', value: 'varchar'},
         format = 'newline_delimited',
-        ignore_errors = true
+        ignore_errors = true,
+        -- named, not guessed from the path: DuckDB's guess ignores what follows a '?' in a file name
+        compression = ?
     )
 """
 
@@ -80,10 +82,10 @@ def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list
     """
     dates: list[Any] = [ctx.options.get("date"), fallback_date]
     if not is_gzip(ctx.path):  # plain JSON lines are parsed in parallel straight from the file
-        yield SOURCE.format(relation=f"({READ})"), [*dates, str(ctx.path)]
+        yield SOURCE.format(relation=f"({READ})"), [*dates, ctx.duckdb_path, "none"]
         return
     # Only the parsed strings are staged: every computation runs later, on all cores.
-    ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [str(ctx.path)])
+    ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [ctx.duckdb_path, "gzip"])
     try:
         yield SOURCE.format(relation="dns_fdns_stage"), dates
     finally:

@@ -27,7 +27,7 @@ from analyzer.dns import csvfile, fdns, focus, openintel, zonefile
 from analyzer.dns.load import BatchWriter
 from analyzer.dns.progress import run_with_progress
 from analyzer.errors import SourceError
-from analyzer.ingest.base import LoadContext, mtime_date, open_text
+from analyzer.ingest.base import LoadContext, gzip_problem, mtime_date, open_text
 from analyzer.workspace import first_row
 
 FORMATS = ("openintel", "fdns", "zone", "csv")
@@ -76,31 +76,6 @@ def detect(path: Path) -> str:
     if first.lower().replace(" ", "").startswith("name,type,value") or name.endswith((".csv", ".csv.gz")):
         return "csv"
     return "zone"
-
-
-def gzip_problem(path: Path) -> str | None:
-    """Where a gzip file breaks: the byte offset of corrupt data, or the end of a truncated file."""
-    decomp = zlib.decompressobj(31)
-    offset = 0
-    block_size = 1 << 16
-    with path.open("rb") as fh:
-        while block := fh.read(block_size):
-            data = block
-            while data:
-                try:
-                    decomp.decompress(data, 1 << 20)
-                    while decomp.unconsumed_tail:
-                        decomp.decompress(decomp.unconsumed_tail, 1 << 20)
-                except zlib.error as exc:
-                    return f"corrupt gzip data at or after byte {offset:,}: {exc}"
-                data = b""
-                if decomp.eof and decomp.unused_data:  # another gzip member follows
-                    data = decomp.unused_data
-                    decomp = zlib.decompressobj(31)
-            offset += len(block)
-    if not decomp.eof:
-        return f"truncated gzip data: the file ends at byte {offset:,} inside the compressed stream"
-    return None
 
 
 def _passes(ctx: LoadContext, one_pass: Callable[[str | None, bool], int]) -> int:
@@ -168,7 +143,17 @@ def _bulk(ctx: LoadContext, work: Callable[[], int]) -> int:
 
 
 def ingest(ctx: LoadContext) -> int:
-    """The `dns` kind: any of FORMATS, detected per file."""
+    """The `dns` kind: any of FORMATS, detected per file. A file without a single record (blank,
+    an empty gzip, comments only) is refused rather than recorded as an empty snapshot."""
+    loaded = _ingest(ctx)
+    if loaded == 0 and not (ctx.issues.rejected or ctx.issues.warnings or ctx.options.get("related_only")):
+        raise SourceError(
+            ctx.path, f"holds no DNS records (read as {ctx.format}); nothing loaded, no dataset recorded"
+        )
+    return loaded
+
+
+def _ingest(ctx: LoadContext) -> int:
     path = Path(ctx.path)
     if is_gzip(path):
         problem = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyzer.dns.load import write_bulk
@@ -47,11 +48,13 @@ VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def columns(ctx: LoadContext) -> set[str]:
-    """The file's column names; a missing required one stops the file with its name."""
+    """The file's column names; a missing required one, or a column of the wrong type (a list where
+    the dictionary has a string, a string `timestamp`), stops the file with its name."""
     try:
-        names = set(pq.read_schema(ctx.path).names)
+        schema = pq.read_schema(ctx.path)
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for a damaged file
         raise SourceError(ctx.path, f"not a readable Parquet file: {exc}") from exc
+    names = set(schema.names)
     for col in REQUIRED:
         if col not in names:
             raise SourceError(
@@ -59,7 +62,20 @@ def columns(ctx: LoadContext) -> set[str]:
                 f"missing required column {col!r}; expected the OpenINTEL schema "
                 f"({', '.join(REQUIRED)}, ...)",
             )
+    used = {"response_name", "response_type", "query_name"} | {c for cs in VALUE_COLUMNS.values() for c in cs}
+    for f in schema:
+        nested = pa.types.is_nested(f.type)
+        if f.name == "timestamp" and not pa.types.is_integer(f.type):
+            raise SourceError(
+                ctx.path, f"column 'timestamp' is {f.type}, expected epoch milliseconds (int64)"
+            )
+        if f.name in used and nested:
+            raise SourceError(ctx.path, f"column {f.name!r} is {f.type}, expected a string or a number")
     return names
+
+
+# Epoch milliseconds of 1990-01-01 and 2100-01-01: a timestamp outside is not a DNS measurement.
+_TS_BOUNDS = (631152000000, 4102444800000)
 
 
 def _value_sql(names: set[str]) -> str:
@@ -74,9 +90,23 @@ def _value_sql(names: set[str]) -> str:
 
 
 def snapshot_date(ctx: LoadContext) -> dt.date | None:
+    """The day of the latest answer; a timestamp that is no plausible epoch-ms time stops the file
+    naming its row."""
+    bad = first_row(
+        ctx.con.execute(
+            "select file_row_number + 1, timestamp from read_parquet(?, file_row_number = true) "
+            "where timestamp not between ? and ? order by file_row_number limit 1",
+            [ctx.duckdb_path, *_TS_BOUNDS],
+        )
+    )
+    if bad:
+        raise SourceError(
+            ctx.path,
+            f"row {bad[0]:,}: timestamp {bad[1]} is not epoch milliseconds between 1990 and 2100",
+        )
     row = first_row(
         ctx.con.execute(
-            "select max(timestamp) from read_parquet(?) where response_type is not null", [str(ctx.path)]
+            "select max(timestamp) from read_parquet(?) where response_type is not null", [ctx.duckdb_path]
         )
     )
     if not row or row[0] is None:
@@ -106,12 +136,12 @@ def load(
         from read_parquet(?)
         where response_type is not null
     """  # noqa: S608 - column names come from the fixed tables above
-    return write_bulk(ctx, source, [observed_on, str(ctx.path)], focus=focus, count_rejects=count_rejects)
+    return write_bulk(ctx, source, [observed_on, ctx.duckdb_path], focus=focus, count_rejects=count_rejects)
 
 
 def count_unanswered(ctx: LoadContext) -> None:
     row = first_row(
-        ctx.con.execute("select count(*) from read_parquet(?) where response_type is null", [str(ctx.path)])
+        ctx.con.execute("select count(*) from read_parquet(?) where response_type is null", [ctx.duckdb_path])
     )
     if row and row[0]:
         ctx.issues.warn(None, f"{row[0]:,} rows without an answer record (NXDOMAIN, timeout) skipped")

@@ -14,6 +14,8 @@ from typing import TypeVar
 
 import duckdb
 
+from analyzer.safe_text import visible
+
 T = TypeVar("T")
 LOG_EVERY = 10.0
 
@@ -25,7 +27,7 @@ def _log(label: str, size: int, share: float, started: float) -> None:
     left = (size - done) / rate if rate else float("inf")
     eta = f"{left:,.0f} s left" if left != float("inf") else "time left unknown"
     print(
-        f"{label}: {done / 2**20:,.0f} of {size / 2**20:,.0f} MiB ({share:.0%}), "
+        f"{visible(label, one_line=True)}: {done / 2**20:,.0f} of {size / 2**20:,.0f} MiB ({share:.0%}), "
         f"{rate / 2**20:,.1f} MiB/s, {eta}",
         file=sys.stderr,
         flush=True,
@@ -59,12 +61,13 @@ def run_with_progress(
             BarColumn,
             DownloadColumn,
             Progress,
+            TextColumn,
             TimeRemainingColumn,
             TransferSpeedColumn,
         )
 
         with Progress(
-            f"[bold]{label}",
+            TextColumn(visible(label, one_line=True), style="bold", markup=False),
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),

@@ -41,19 +41,47 @@ def _date(text: Any, fmt: str) -> dt.date | None:
         return None
 
 
+# Published JSON is data like any other: an element of the wrong JSON type becomes a rejected entry
+# (its prefix text says what it was), a field of the wrong type an empty one; never a traceback.
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _s(value: Any) -> str | None:
+    """A JSON string or number as text; anything else (list, object, bool) as nothing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _prefix(item: Any, *fields: str) -> str:
+    """The prefix of an entry, or what the entry is when it is not an object with one."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        return next((p for f in fields if (p := _s(item.get(f)))), "")
+    return f"(a JSON {type(item).__name__}, not an entry) {item!s:.40}"
+
+
 def _aws(doc: dict[str, Any]) -> Parsed:
     def entries() -> Iterator[Entry]:
         n = 0
         for key, field in (("prefixes", "ip_prefix"), ("ipv6_prefixes", "ipv6_prefix")):
-            for item in doc.get(key) or []:
+            for item in _list(doc.get(key)):
                 n += 1
-                service = item.get("service")
+                service = _s(_obj(item).get("service"))
                 yield (
                     n,
-                    str(item.get(field, "")),
+                    _prefix(item, field),
                     service,
-                    item.get("region"),
-                    item.get("network_border_group"),
+                    _s(_obj(item).get("region")),
+                    _s(_obj(item).get("network_border_group")),
                     service == "AMAZON",
                 )
 
@@ -61,13 +89,13 @@ def _aws(doc: dict[str, Any]) -> Parsed:
 
 
 def _google(doc: dict[str, Any]) -> Parsed:
-    prefixes = doc.get("prefixes") or []
-    cloud = any("service" in p or "scope" in p for p in prefixes)
+    prefixes = _list(doc.get("prefixes"))
+    cloud = any("service" in p or "scope" in p for p in prefixes if isinstance(p, dict))
 
     def entries() -> Iterator[Entry]:
         for n, item in enumerate(prefixes, start=1):
-            prefix = item.get("ipv4Prefix") or item.get("ipv6Prefix") or ""
-            yield (n, str(prefix), item.get("service"), item.get("scope"), None, not cloud)
+            prefix = _prefix(item, "ipv4Prefix", "ipv6Prefix")
+            yield (n, prefix, _s(_obj(item).get("service")), _s(_obj(item).get("scope")), None, not cloud)
 
     published = _date(doc.get("creationTime"), "%Y-%m-%dT%H:%M:%S")
     return Parsed("google_cloud_json" if cloud else "google_goog_json", "google", published, entries())
@@ -76,13 +104,20 @@ def _google(doc: dict[str, Any]) -> Parsed:
 def _azure(doc: dict[str, Any], name: str) -> Parsed:
     def entries() -> Iterator[Entry]:
         n = 0
-        for value in doc.get("values") or []:
-            props = value.get("properties") or {}
-            system = props.get("systemService") or None
-            for prefix in props.get("addressPrefixes") or []:
+        for value in _list(doc.get("values")):
+            props = _obj(_obj(value).get("properties"))
+            system = _s(props.get("systemService")) or None
+            for prefix in _list(props.get("addressPrefixes")):
                 n += 1
                 # AzureCloud(.region) has no systemService: it is the superset of the service tags.
-                yield (n, str(prefix), system, props.get("region") or None, value.get("name"), system is None)
+                yield (
+                    n,
+                    _prefix(prefix),
+                    system,
+                    _s(props.get("region")) or None,
+                    _s(_obj(value).get("name")),
+                    system is None,
+                )
 
     m = _DATE_IN_NAME.search(name)
     published = _date("".join(m.groups()), "%Y%m%d") if m else None
@@ -92,11 +127,11 @@ def _azure(doc: dict[str, Any], name: str) -> Parsed:
 def _oracle(doc: dict[str, Any]) -> Parsed:
     def entries() -> Iterator[Entry]:
         n = 0
-        for region in doc.get("regions") or []:
-            for cidr in region.get("cidrs") or []:
+        for region in _list(doc.get("regions")):
+            for cidr in _list(_obj(region).get("cidrs")):
                 n += 1
-                tags = ",".join(cidr.get("tags") or []) or None
-                yield (n, str(cidr.get("cidr", "")), tags, region.get("region"), None, False)
+                tags = ",".join(t for t in map(_s, _list(_obj(cidr).get("tags"))) if t) or None
+                yield (n, _prefix(cidr, "cidr"), tags, _s(_obj(region).get("region")), None, False)
 
     published = _date(doc.get("last_updated_timestamp"), "%Y-%m-%dT%H:%M:%S")
     return Parsed("oracle_public_ip_ranges", "oracle", published, entries())
@@ -106,9 +141,9 @@ def _fastly(doc: dict[str, Any]) -> Parsed:
     def entries() -> Iterator[Entry]:
         n = 0
         for key in ("addresses", "ipv6_addresses"):
-            for prefix in doc.get(key) or []:
+            for prefix in _list(doc.get(key)):
                 n += 1
-                yield (n, str(prefix), None, None, None, False)
+                yield (n, _prefix(prefix), None, None, None, False)
 
     return Parsed("fastly_public_ip_list", "fastly", None, entries())
 

@@ -256,15 +256,24 @@ def ingest_ip2asn(ctx: LoadContext) -> int:
 # -- AS organisations -----------------------------------------------------------------------------
 
 
+def _text(value: Any) -> str | None:
+    """A field as text: JSON strings and numbers; a list or object where text belongs is dropped."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def _insert_orgs(ctx: LoadContext, rows: list[tuple[Any, ...]]) -> int:
     if rows:
         table = pa.table(
             {
                 "asn": pa.array([r[0] for r in rows], pa.int64()),
-                "as_name": pa.array([r[1] for r in rows], pa.string()),
-                "org_id": pa.array([r[2] for r in rows], pa.string()),
-                "org_name": pa.array([r[3] for r in rows], pa.string()),
-                "country": pa.array([r[4] for r in rows], pa.string()),
+                "as_name": pa.array([_text(r[1]) for r in rows], pa.string()),
+                "org_id": pa.array([_text(r[2]) for r in rows], pa.string()),
+                "org_name": pa.array([_text(r[3]) for r in rows], pa.string()),
+                "country": pa.array([_text(r[4]) for r in rows], pa.string()),
             }
         )
         ctx.con.register("_net_orgs", table)

@@ -1,4 +1,7 @@
-"""Sanity checks before ingest: plausible size and record count, and no sudden shrink upstream."""
+"""Sanity checks before ingest: plausible size and record count, no sudden shrink upstream, and a
+complete file by the format's own end (gzip trailer, JSON close, Parquet footer, a CSV's last
+record as wide as its header): a server that closes the connection early without having said how
+long the body is leaves no other trace."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import gzip
 import json
 import zlib
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from analyzer.ingest.base import open_text
 from analyzer.refresh.registry import Source
@@ -39,9 +44,9 @@ def count_rows(source: Source, path: Path) -> int | None:
                 raise CheckFailed(f"none of the lists {', '.join(source.count)} is in the JSON document")
             return sum(len(doc.get(k) or []) for k in source.count)
         if fmt == "csv":
-            with open_text(path) as fh:
-                rows = sum(1 for row in csv.reader(fh) if row)
-            return max(0, rows - 1) if source.header else rows
+            return _csv_rows(source, path)
+        if fmt == "parquet":
+            return _parquet_rows(path)
         if fmt in ("text", "psl"):
             with open_text(path) as fh:
                 return sum(1 for line in fh if line.strip() and not line.lstrip().startswith(("#", "//")))
@@ -58,6 +63,36 @@ def count_rows(source: Source, path: Path) -> int | None:
     return None
 
 
+def _csv_rows(source: Source, path: Path) -> int:
+    """Records of a CSV file; a last record narrower than the header is a cut-off file."""
+    rows, width, last = 0, None, None
+    with open_text(path) as fh:
+        for row in csv.reader(fh):
+            if row:
+                rows += 1
+                width = len(row) if width is None else width
+                last = len(row)
+    if source.header and rows > 1 and last is not None and width is not None and last < width:
+        raise CheckFailed(
+            f"the last record has {last} of the header's {width} fields: the file is cut off "
+            "(truncated download?); refused"
+        )
+    return max(0, rows - 1) if source.header else rows
+
+
+def _parquet_rows(path: Path) -> int:
+    """Rows by the Parquet footer; a file without one (cut off) is refused."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - 4))
+        if fh.read(4) != b"PAR1":
+            raise CheckFailed("no Parquet footer at the end of the file: the file is cut off; refused")
+    try:
+        return int(pq.read_metadata(path).num_rows)
+    except Exception as exc:  # pyarrow's ArrowInvalid/OSError for a damaged footer
+        raise CheckFailed(f"unreadable Parquet footer: {exc}; refused") from None
+
+
 def _gzip_lines(path: Path) -> int:
     """Lines of a gzipped file, counted per decompressed block (a bound check, not a parse)."""
     lines, last = 0, b"\n"
@@ -66,6 +101,17 @@ def _gzip_lines(path: Path) -> int:
             lines += block.count(b"\n")
             last = block[-1:]
     return lines + (last != b"\n")
+
+
+def check_unannounced(size: int, previous_bytes: int | None, force: bool) -> None:
+    """A body whose length the server did not announce (no Content-Length, not chunked) ends where
+    the connection closed: smaller than the previous copy, it may be cut off and is held back."""
+    if previous_bytes and size < previous_bytes and not force:
+        raise CheckFailed(
+            f"{size:,} bytes against {previous_bytes:,} in the previous download, and the server did not "
+            "say how long the body is: it may be cut off; held back, re-run with --force to accept it",
+            held=True,
+        )
 
 
 def check_file(source: Source, size: int, rows: int | None, previous_rows: int | None, force: bool) -> None:

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from analyzer.errors import AnalyzerError
+from analyzer.safe_text import visible
 from analyzer.version import __version__
 
 USER_AGENT = f"analyzer/{__version__} (passive export-control infrastructure research; python-requests)"
@@ -69,6 +70,8 @@ class Fetched:
     content_type: str | None = None
     resumed_from: int = 0
     attempts: int = 1
+    final_url: str | None = None  # after redirects, when it differs from `url`
+    length_known: bool = True  # the server announced the length (Content-Length or chunked)
 
 
 class _Retry(Exception):
@@ -325,6 +328,8 @@ class Fetcher:
                 raise _Retry(f"connection cut after {received:,} bytes: {type(exc).__name__}") from None
         if expected is not None and received < expected:
             raise _Retry(f"truncated body: {received:,} of {expected:,} bytes")
+        chunked = "chunked" in (response.headers.get("Transfer-Encoding") or "").lower()
+        final = response.url if response.url and response.url != url else None
         self.log(f"{url}: {received:,} bytes" + (f" (resumed at {have:,})" if resumed else ""))
         return Fetched(
             url,
@@ -336,6 +341,8 @@ class Fetcher:
             content_type=content_type or None,
             resumed_from=have if resumed else 0,
             attempts=count["n"],
+            final_url=final,
+            length_known=expected is not None or chunked,
         )
 
     def _progress(self, url: str, total: int | None, done: int) -> Any:
@@ -348,14 +355,15 @@ class _Bar:
         self.progress: Progress | None = None
         if console is not None and console.is_terminal:
             self.progress = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
                 console=console,
                 transient=True,
             )
-            self.task = self.progress.add_task(url.rsplit("/", 1)[-1][:40], total=total, completed=done)
+            name = visible(url.rsplit("/", 1)[-1][:40], one_line=True)
+            self.task = self.progress.add_task(name, total=total, completed=done)
 
     def __enter__(self) -> Callable[[int], None]:
         if self.progress is None:

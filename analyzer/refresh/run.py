@@ -10,21 +10,23 @@ whose ingest was rolled back is ingested again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import fcntl
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from analyzer import attribution
+from analyzer import attribution, settings
 from analyzer import ingest as ingest_mod
 from analyzer.attribution import AttributionResult
-from analyzer.cache import Cache, CachedFile, now_utc
+from analyzer.cache import Cache, CachedFile, RefreshLocked, now_utc
 from analyzer.cache import data_dir as cache_dir
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.ingest.base import file_digest
-from analyzer.refresh.checks import CheckFailed, check_file, count_rows
+from analyzer.refresh.checks import CheckFailed, check_file, check_unannounced, count_rows
 from analyzer.refresh.http import Fetcher
 from analyzer.refresh.registry import Source, load_sources, select
 from analyzer.refresh.resolve import Item, resolve
@@ -197,6 +199,7 @@ class Refresher:
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             extra={"snapshot": item.snapshot.isoformat() if item.snapshot else None},
+            final_url=fetched.final_url,
         )
         # The previous snapshot of a single-file dataset is its latest good copy, whatever the URL
         # (dated URLs change daily); of a multi-file dataset, the latest good copy of the same URL.
@@ -204,6 +207,8 @@ class Refresher:
         try:
             entry.rows = count_rows(source, dest)
             check_file(source, size, entry.rows, before.rows if before else None, self.options.force)
+            if not fetched.length_known:
+                check_unannounced(size, before.bytes if before else None, self.options.force)
         except CheckFailed as exc:
             entry.status = "held_back" if exc.held else "refused"
             entry.message = str(exc)
@@ -255,7 +260,9 @@ class Refresher:
         if item.snapshot:
             options["date"] = item.snapshot
         try:
-            result = ingest_mod.ingest(self.ws, kind, [entry.file], options=options, source=entry.url)[0]
+            result = ingest_mod.ingest(self.ws, kind, [entry.file], options=options, source=entry.provenance)[
+                0
+            ]
         except AnalyzerError as exc:
             return self._outcome(source, item, entry, "failed", f"{why}; ingest failed: {exc}")
         status = "unchanged" if result.skipped else "ingested"
@@ -342,7 +349,31 @@ def refresh_datasets(
         return refresh(None, chosen, cache, None, options)
     fetcher = Fetcher(log=log, console=console)
     try:
-        with open_workspace(db) as ws:
+        with _database_lock(settings.db_path(db)), open_workspace(db) as ws:
             return refresh(ws, chosen, cache, fetcher, options)
     finally:
         fetcher.close()
+
+
+@contextmanager
+def _database_lock(db: Path) -> Iterator[None]:
+    """One refresh per database, whatever the data directories: a second one stops with
+    RefreshLocked (exit 4) instead of failing on DuckDB's file lock (exit 1). The kernel
+    releases the lock when the process dies."""
+    if str(db) == ":memory:":
+        yield
+        return
+    lock = db.with_name(db.name + ".refresh.lock")
+    try:
+        fh = lock.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot create the lock file {lock}: {exc}") from exc
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefreshLocked(
+                f"another refresh is running on {db}; this one stops without doing anything: "
+                "try again when it has finished"
+            ) from None
+        yield

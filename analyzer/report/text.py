@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from rich.console import Console, Group
@@ -13,6 +12,7 @@ from rich.text import Text
 
 from analyzer.output import jsonable
 from analyzer.report.model import CONFIDENCE_MEANING, RELATIONSHIP_MEANING, Claim, Report
+from analyzer.safe_text import csv_row, json_dumps, md, md_code, text, visible
 
 TITLE = "Who keeps listed companies online"
 
@@ -30,34 +30,34 @@ def legend_lines() -> list[str]:
 # -- terminal ---------------------------------------------------------------------------------
 def rich_report(report: Report) -> Group:
     """Summary and matrix as rich tables; uncertain cells in yellow with their labels spelled out."""
-    summary = Table(title=f"Providers by service ({report.filters.describe()})", header_style="bold")
+    summary = Table(title=text(f"Providers by service ({report.filters.describe()})"), header_style="bold")
     for col in ("provider", "service", "entities", "country", "entity names"):
         summary.add_column(col, overflow="fold", justify="right" if col == "entities" else "left")
     for r in report.summary:
         summary.add_row(
-            r["provider_parent"],
-            r["service"],
+            text(r["provider_parent"]),
+            text(r["service"]),
             str(r["entities"]),
-            r["provider_country"] or "",
-            _names(r["entity_names"]),
+            text(r["provider_country"] or ""),
+            text(_names(r["entity_names"])),
         )
     matrix = Table(title="Entities by service (cells: providers)", header_style="bold", show_lines=True)
     matrix.add_column("entity", overflow="fold")
     matrix.add_column("list")
     for service in report.services:
-        matrix.add_column(service, overflow="fold")
+        matrix.add_column(text(service), overflow="fold")
     for row in report.matrix():
         cells = []
         for service in report.services:
-            text = Text()
+            cell_text = Text()
             for i, cell in enumerate(row.cells.get(service, [])):
                 if i:
-                    text.append("\n")
-                text.append(cell.provider_name)
+                    cell_text.append("\n")
+                cell_text.append(visible(cell.provider_name))
                 if cell.mark:
-                    text.append(f" ({cell.mark})", style="yellow")
-            cells.append(text)
-        matrix.add_row(row.entity_name, row.list_code, *cells)
+                    cell_text.append(f" ({visible(cell.mark)})", style="yellow")
+            cells.append(cell_text)
+        matrix.add_row(text(row.entity_name), text(row.list_code), *cells)
     notes = Text("\n".join(legend_lines()) + "\nevidence: `analyzer explain ENTITY_OR_DOMAIN`", style="dim")
     if not report.claims:
         notes = Text("no attributions match these filters", style="yellow")
@@ -73,14 +73,16 @@ def to_table_text(report: Report, width: int = 160) -> str:
 
 # -- Markdown ---------------------------------------------------------------------------------
 def _md(value: Any) -> str:
-    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+    """Data in Markdown: HTML and Markdown syntax escaped (safe_text.md), one line."""
+    return md(value)
 
 
 def to_markdown(report: Report) -> str:
     lines = [
         f"# {TITLE}",
         "",
-        f"Database `{report.database}`, generated {report.generated_at.isoformat()}; {report.filters.describe()}.",
+        f"Database {_md(report.database)}, generated {report.generated_at.isoformat()}; "
+        f"{_md(report.filters.describe())}.",
         "",
         "## Providers by service",
         "",
@@ -88,7 +90,7 @@ def to_markdown(report: Report) -> str:
         "|---|---|---:|---|---|",
     ]
     lines += [
-        f"| {_md(r['provider_parent'])} | {r['service']} | {r['entities']} | "
+        f"| {_md(r['provider_parent'])} | {_md(r['service'])} | {r['entities']} | "
         f"{_md(r['provider_country'])} | {_md(_names(r['entity_names']))} |"
         for r in report.summary
     ]
@@ -100,7 +102,7 @@ def to_markdown(report: Report) -> str:
         "Cells name providers; a label in *italics* marks a claim that is not a plain high-confidence "
         "customer relationship. Numbers link to the evidence below.",
         "",
-        "| entity | list | " + " | ".join(services) + " |",
+        "| entity | list | " + " | ".join(_md(s) for s in services) + " |",
         "|---|---|" + "---|" * len(services),
     ]
     index = {c.anchor: i + 1 for i, c in enumerate(report.claims)}
@@ -125,19 +127,20 @@ def to_markdown(report: Report) -> str:
 def _markdown_claim(report: Report, claim: Claim, number: int) -> list[str]:
     label = f" — {claim.mark}" if claim.mark else ""
     lines = [
-        f'<a id="{claim.anchor}"></a>',
-        f"**{number}. {_md(claim.entity_name)} · {claim.domain} · {claim.service} → "
-        f"{_md(claim.provider_name)}** ({claim.relationship}, {claim.confidence} confidence{label})",
+        f'<a id="{_md(claim.anchor)}"></a>',
+        f"**{number}. {_md(claim.entity_name)} · {_md(claim.domain)} · {_md(claim.service)} → "
+        f"{_md(claim.provider_name)}** ({_md(claim.relationship)}, {_md(claim.confidence)} confidence"
+        f"{_md(label)})",
         "",
     ]
     for obs in claim.observations:
-        lines.append(f"- observed {obs.observed_on or 'undated'}:")
+        lines.append(f"- observed {_md(obs.observed_on or 'undated')}:")
         for step in obs.steps:
             where = report.dataset_label(step.get("dataset_id"))
-            date = f" [{step['date']}]" if step.get("date") else ""
+            date = f" \\[{_md(step['date'])}\\]" if step.get("date") else ""
             lines.append(
-                f"  - `{step.get('kind', '?')}` {_md(step.get('text', ''))}{date}"
-                + (f" — {where}" if where else "")
+                f"  - `{md_code(step.get('kind', '?'))}` {_md(step.get('text', ''))}{date}"
+                + (f" — {_md(where)}" if where else "")
             )
     lines.append("")
     return lines
@@ -152,14 +155,16 @@ def summary_csv(report: Report) -> str:
     )
     for r in report.summary:
         writer.writerow(
-            [
-                r["provider_parent"],
-                r["service"],
-                r["entities"],
-                r["provider_country"] or "",
-                _names(r["entity_names"]),
-                _names(r.get("provider_ids")),
-            ]
+            csv_row(
+                [
+                    r["provider_parent"],
+                    r["service"],
+                    r["entities"],
+                    r["provider_country"] or "",
+                    _names(r["entity_names"]),
+                    _names(r.get("provider_ids")),
+                ]
+            )
         )
     return buf.getvalue()
 
@@ -171,8 +176,10 @@ def matrix_csv(report: Report) -> str:
     writer.writerow(["entity_id", "entity_name", "list_code", "listed_on", *report.services])
     for row in report.matrix():
         writer.writerow(
-            [row.entity_id, row.entity_name, row.list_code, row.listed_on or ""]
-            + ["; ".join(c.label for c in row.cells.get(s, [])) for s in report.services]
+            csv_row(
+                [row.entity_id, row.entity_name, row.list_code, row.listed_on or ""]
+                + ["; ".join(c.label for c in row.cells.get(s, [])) for s in report.services]
+            )
         )
     return buf.getvalue()
 
@@ -232,4 +239,4 @@ def to_json(report: Report) -> str:
         "evidence": claims,
         "datasets": list(report.datasets.values()),
     }
-    return json.dumps(jsonable(doc), ensure_ascii=False, indent=2)
+    return json_dumps(jsonable(doc), indent=2)

@@ -16,7 +16,10 @@ from analyzer.errors import ConfigError
 from analyzer.ingest.base import LoadContext
 from analyzer.names import normalize_name
 from analyzer.resources import datasets_dir
+from analyzer.safe_text import shown
 
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _COUNTRY_AT_END = re.compile(r"(?:^|,)\s*([A-Z]{2})\s*$")
 # "84 FR 22961", "82 F.R. 48792", "Vol. 83, No. 91" (State Department style) are all citations.
 _FR_CITATION = re.compile(r"(\d+)\s*F\.?\s*R\.?\s*(\d+)")
@@ -132,15 +135,32 @@ _ENTITY_SCHEMA = pa.schema(
 )
 
 
+def _checked(ctx: LoadContext, e: Entry) -> bool:
+    """An entry whose name carries control characters (NUL, ESC ...) is rejected; a country that is
+    not an ISO 3166 alpha-2 code (`<b>`, `China`) is dropped with a warning."""
+    if _CONTROL.search(e.name) or any(_CONTROL.search(a) for a in e.alt_names):
+        ctx.issues.reject(e.line, f"name {shown(e.name)} contains control characters; entry skipped")
+        return False
+    bad = [c for c in e.countries if not _COUNTRY.match(c)]
+    for c in bad:
+        ctx.issues.warn(
+            e.line, f"country {shown(c)} of {shown(e.name)} is not a two-letter ISO code (left out)"
+        )
+    e.countries = [c for c in e.countries if _COUNTRY.match(c)]
+    return True
+
+
 def write_entries(ctx: LoadContext, entries: list[Entry]) -> int:
     """Insert entries (deduplicated on entry_key within the file) with their names and domains."""
     seen: dict[str, int | None] = {}
     rows, names, domains = [], [], []
     for e in entries:
+        if not _checked(ctx, e):
+            continue
         if e.entry_key in seen:
             ctx.issues.warn(
                 e.line,
-                f"duplicate of the entry on line {seen[e.entry_key]} ({e.name!r}), kept once",
+                f"duplicate of the entry on line {seen[e.entry_key]} ({shown(e.name)}), kept once",
             )
             continue
         seen[e.entry_key] = e.line

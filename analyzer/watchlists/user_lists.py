@@ -27,6 +27,7 @@ from analyzer.domains import normalize_hostname
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
 from analyzer.names import normalize_name
+from analyzer.safe_text import shown
 from analyzer.watchlists.entries import Entry, parse_date, split_list, stable_key, write_entries
 
 CSV_COLUMNS = (
@@ -56,7 +57,7 @@ def _entry(
         source=list_name,
         name=name,
         entry_key=stable_key(code, normalize_name(name)),
-        entity_type=rec.get("type"),
+        entity_type=rec["type"] if isinstance(rec.get("type"), str) else None,
         alt_names=split_list(rec.get("aliases")),
         countries=[c.upper() for c in countries],
         listed_on=parse_date(ctx, line, "listed_on", rec.get("listed_on")),
@@ -69,18 +70,41 @@ def _add_domain(ctx: LoadContext, entry: Entry, line: int | None, domain: Any, n
         return
     host = normalize_hostname(str(domain))
     if host is None:
-        ctx.issues.reject(line, f"domain {domain!r} of {entry.name!r} is not a valid hostname")
+        ctx.issues.reject(line, f"domain {shown(domain)} of {shown(entry.name)} is not a valid hostname")
         return
     if all(host != d for d, _ in entry.domains):
         entry.domains.append((host, str(note).strip() if note else None))
 
 
+def _entity_lines(text: str) -> list[tuple[int, dict[str, int]]]:
+    """Where each item of `entities:` starts, and the line of each of its keys (YAML node marks)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "entities" and isinstance(value, yaml.SequenceNode):
+            return [
+                (
+                    item.start_mark.line + 1,
+                    {str(k.value): k.start_mark.line + 1 for k, _ in item.value}
+                    if isinstance(item, yaml.MappingNode)
+                    else {},
+                )
+                for item in value.value
+            ]
+    return []
+
+
 def _from_yaml(ctx: LoadContext, text: str) -> list[Entry]:
     try:
         doc = yaml.safe_load(text)
+        lines = _entity_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise SourceError(ctx.path, f"not valid YAML: {exc}", line=mark.line + 1 if mark else None) from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SourceError(
+            ctx.path, f"not valid YAML: {problem}", line=mark.line + 1 if mark else None
+        ) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
         raise SourceError(
             ctx.path, "a YAML watchlist needs an `entities:` list (see `analyzer ingest --help`)"
@@ -90,19 +114,24 @@ def _from_yaml(ctx: LoadContext, text: str) -> list[Entry]:
     ctx.format = "yaml"
     entries = []
     for i, rec in enumerate(doc["entities"], start=1):
+        line, key_lines = lines[i - 1] if i <= len(lines) else (None, {})
         if not isinstance(rec, dict):
-            ctx.issues.reject(i, f"entity #{i} is not a mapping")
+            ctx.issues.reject(line, f"entity #{i} is not a mapping")
             continue
         for key in rec.keys() - YAML_FIELDS:
-            ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", i)
-        entry = _entry(ctx, i, code, list_name, rec)
+            ctx.issues.warn_once(
+                f"field:{key}", f"unexpected field {shown(key)} (not loaded)", key_lines.get(str(key), line)
+            )
+        entry = _entry(ctx, line, code, list_name, rec)
         if entry is None:
             continue
-        for d in rec.get("domains") or []:
+        domains = rec.get("domains") or []
+        at = key_lines.get("domains", line)
+        for d in domains if isinstance(domains, list) else [domains]:
             if isinstance(d, dict):
-                _add_domain(ctx, entry, i, d.get("domain"), d.get("source"))
+                _add_domain(ctx, entry, at, d.get("domain"), d.get("source"))
             else:
-                _add_domain(ctx, entry, i, d, None)
+                _add_domain(ctx, entry, at, d, None)
         entries.append(entry)
     return entries
 
