@@ -39,6 +39,10 @@ def ingest(
         str | None, typer.Option(help="Provider id for a plain CIDR list (kind ranges).")
     ] = None,
     source: Annotated[str | None, typer.Option(help="Name of the DNS data source (kind dns).")] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(help="The crt.sh query that produced the file, e.g. 'O=PayPal' (kind ct; its label)."),
+    ] = None,
     related_only: Annotated[
         bool,
         typer.Option("--related-only", help="DNS: keep only names related to watchlist entities."),
@@ -54,6 +58,7 @@ def ingest(
         "date": parse_date(date),
         "provider": provider,
         "source": source,
+        "query": query,
         "related_only": related_only,
         "quiet": quiet,
     }
@@ -117,6 +122,8 @@ def datasets(
     if fmt == "table":
         for r in rows:
             r["sha256"] = r["sha256"][:12]
+            # a guessed date says so where it is read
+            r["date_from"] = {"file_mtime": "file date (guess)"}.get(r["date_source"], r["date_source"])
         cols = [
             "dataset_id",
             "kind",
@@ -124,6 +131,7 @@ def datasets(
             "label",
             "source",
             "snapshot_date",
+            "date_from",
             "rows_loaded",
             "rows_rejected",
             "warnings",

@@ -16,14 +16,12 @@ from typing import Any
 import pyarrow as pa
 
 from analyzer.errors import SourceError
-from analyzer.ingest.base import LoadContext, mtime_date, open_text
+from analyzer.ingest.base import LoadContext, date_in_name, open_text, snapshot_of
 from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
 # A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
 Entry = tuple[int, str, str | None, str | None, str | None, bool]
-
-_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)-?(\d\d)-?(\d\d)(?!\d)")
 
 
 @dataclass
@@ -32,6 +30,7 @@ class Parsed:
     provider_id: str | None
     published: dt.date | None
     entries: Iterator[Entry]
+    date_source: str = "content"  # where `published` came from (ingest/base.py DATE_SOURCES)
 
 
 def _date(text: Any, fmt: str) -> dt.date | None:
@@ -84,9 +83,7 @@ def _azure(doc: dict[str, Any], name: str) -> Parsed:
                 # AzureCloud(.region) has no systemService: it is the superset of the service tags.
                 yield (n, str(prefix), system, props.get("region") or None, value.get("name"), system is None)
 
-    m = _DATE_IN_NAME.search(name)
-    published = _date("".join(m.groups()), "%Y%m%d") if m else None
-    return Parsed("azure_service_tags", "microsoft", published, entries())
+    return Parsed("azure_service_tags", "microsoft", date_in_name(name), entries(), "file_name")
 
 
 def _oracle(doc: dict[str, Any]) -> Parsed:
@@ -243,7 +240,7 @@ def ingest_ranges(ctx: LoadContext) -> int:
         parsed = _text_layout(ctx, head)
     provider = ctx.options.get("provider") or parsed.provider_id
     ctx.format = parsed.format
-    ctx.snapshot_date = parsed.published
+    ctx.set_snapshot(parsed.published, parsed.date_source)
     con = ctx.con
     if stage(con, "_net_stage", _batches(parsed.entries)) is None:
         raise SourceError(ctx.path, f"no prefixes found in this {parsed.format} file")
@@ -262,7 +259,7 @@ def ingest_ranges(ctx: LoadContext) -> int:
     for table in ("_net_stage", "_net_ranges"):
         con.execute(f"drop table if exists {table}")
     # The dataset row gets its final format and date after the parser; stg_range_current needs them now.
-    effective = ctx.options.get("date") or ctx.snapshot_date or mtime_date(ctx.path)
+    effective, _ = snapshot_of(ctx)
     con.execute(
         "update datasets set format = ?, snapshot_date = ? where dataset_id = ?",
         [ctx.format, effective, ctx.dataset_id],
