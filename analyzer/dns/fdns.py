@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer.compression import is_gzip
+from analyzer.compression import duckdb_readable
 from analyzer.dns.load import write_bulk
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
 
@@ -35,6 +35,7 @@ READ = """
         value
     from read_ndjson(
         ?,
+        compression = ?,
         columns = {timestamp: 'varchar', name: 'varchar', type: 'varchar', value: 'varchar'},
         format = 'newline_delimited',
         ignore_errors = true
@@ -70,7 +71,7 @@ def audit_fields(ctx: LoadContext, first_line: str) -> None:
 
 
 @contextmanager
-def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list[Any]]]:
+def staged(ctx: LoadContext, fallback_date: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
     """The relation to load from, as (SQL, parameters), for every pass over the file.
 
     A .gz is parsed once into a temporary table: DuckDB scans a gzip file in one thread and would run
@@ -79,11 +80,12 @@ def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list
     --related-only read the table instead of inflating the file again.
     """
     dates: list[Any] = [ctx.options.get("date"), fallback_date]
-    if not is_gzip(ctx.path):  # plain JSON lines are parsed in parallel straight from the file
-        yield SOURCE.format(relation=f"({READ})"), [*dates, str(ctx.path)]
-        return
-    # Only the parsed strings are staged: every computation runs later, on all cores.
-    ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [str(ctx.path)])
+    with duckdb_readable(ctx.path) as (path, compression):
+        if compression == "none":  # plain JSON lines are parsed in parallel straight from the file
+            yield SOURCE.format(relation=f"({READ})"), [*dates, path, compression]
+            return
+        # Only the parsed strings are staged: every computation runs later, on all cores.
+        ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [path, compression])
     try:
         yield SOURCE.format(relation="dns_fdns_stage"), dates
     finally:

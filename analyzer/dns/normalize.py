@@ -90,7 +90,7 @@ cleaned as (
         name as raw_name,
         value as raw_value,
         rt as rtype,
-        dns_name(name) as name,
+        dns_owner(name, dns_name(name)) as name,
         case
             when rt = 'MX' and mx.host <> '' then dns_name(mx.host)
             when dns_is_name_valued(rt) then dns_name(value)
