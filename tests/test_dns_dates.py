@@ -175,3 +175,58 @@ def test_openintel_measurement_failures_are_no_answers_and_the_timestamp_dates_t
     assert (result.snapshot_date, result.date_source) == (dt.date(2022, 1, 2), "records")
     assert ws.rows("select count(*) as n from raw_dns_records where name like 'failed.%'") == [{"n": 0}]
     assert any("1 rows are measurement failures (status_code >= 65533)" in m for m in result.messages)
+
+
+def test_a_folder_of_daily_partitions_and_dumps_loads_each_file_as_its_snapshot(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tranco"
+    for day, fixture in (("02", "openintel_sample.gz.parquet"), ("03", "day2/openintel_day2.gz.parquet")):
+        folder = tree / "year=2022" / "month=01" / f"day={day}"
+        folder.mkdir(parents=True)
+        (folder / "part-00000.gz.parquet").write_bytes((DNS / fixture).read_bytes())
+    (tree / "year=2022" / "month=01" / "day=02" / "_SUCCESS").write_bytes(b"")
+    (tree / ".partial.parquet").write_bytes(b"PAR1")  # hidden: left out
+    dumps = tree / "fdns"
+    dumps.mkdir()
+    (dumps / "2022-01-04-fdns_a.json.gz").write_bytes(gzip.compress(_fdns_lines("1641254400")))  # 2022-01-04
+    results = ingest(ws, "dns", [tree], options={"source": "mixed"})
+    assert [(r.format, str(r.snapshot_date), r.date_source) for r in results] == [
+        ("fdns", "2022-01-04", "records"),
+        ("openintel", "2022-01-02", "records"),
+        ("openintel", "2022-01-03", "records"),
+    ]
+    with pytest.raises(SourceError, match="directory holds no DNS files"):
+        ingest(ws, "dns", [_empty_dir(tmp_path)])
+
+
+def _empty_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "README.md").write_text("no data here", encoding="utf-8")
+    return folder
+
+
+def test_two_files_of_the_same_snapshot_of_a_source_count_once(ws: Workspace, tmp_path: Path) -> None:
+    first = tmp_path / "rapid7-a.json.gz"
+    first.write_bytes(gzip.compress(_fdns_lines("1641081600"), mtime=0))
+    again = tmp_path / "rapid7-a-copy.json.bz2"  # the same records, other bytes
+    again.write_bytes(bz2.compress(_fdns_lines("1641081600")))
+    other = tmp_path / "rapid7-cname.json"  # another part of the same snapshot
+    other.write_text(
+        json.dumps(
+            {"timestamp": "1641081600", "name": "w.example.com", "type": "cname", "value": "www.example.com"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    results = ingest(ws, "dns", [first, again, other], options={"source": "rapid7"})
+    assert [r.rows_loaded for r in results] == [2, 0, 1]
+    assert any(
+        "2 records already loaded for the snapshot 2022-01-02 of the source 'rapid7' (dataset 1)" in m
+        for m in results[1].messages
+    )
+    assert ws.rows("select count(*) as n from stg_dns_records") == [{"n": 3}]
+    # another source's copy of the same day is its own snapshot
+    [elsewhere] = ingest(ws, "dns", [again], options={"source": "my-resolver"})
+    assert elsewhere.rows_loaded == 2

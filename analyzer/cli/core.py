@@ -21,7 +21,7 @@ from analyzer.cli.options import (
     parse_date,
 )
 from analyzer.errors import ConfigError
-from analyzer.ingest import KINDS
+from analyzer.ingest import KINDS, drop_datasets
 from analyzer.ingest import ingest as ingest_files
 from analyzer.provenance import load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
@@ -100,13 +100,24 @@ def datasets(
     cache: Annotated[
         bool, typer.Option("--cache", help="Per refresh dataset: what is cached, loaded and stale.")
     ] = False,
+    drop: Annotated[
+        list[int] | None,
+        typer.Option("--drop", help="Remove this dataset id and every row it loaded (repeatable)."),
+    ] = None,
     data_dir: DataDirOption = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    """What is loaded: kind, source, snapshot date, rows, sha256 (--cache: the refresh cache)."""
+    """What is loaded: kind, source, snapshot date and how it was found, rows, sha256 (--cache: the
+    refresh cache; --drop ID: remove a dataset, then bring the stored attribution up to date)."""
     check_format(fmt)
     with workspace(db) as ws:
+        if drop:
+            dropped = drop_datasets(ws, drop)
+            out.print(dropped.summary(), highlight=False, markup=False)
+            if dropped.attribution is not None:
+                err.print(dropped.attribution.summary(), highlight=False, markup=False)
+            return
         if cache:
             text = output.render(cache_report(ws, data_dir), fmt, title="refresh cache", console=out)
             if text is not None:

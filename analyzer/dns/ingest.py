@@ -35,17 +35,47 @@ from analyzer.workspace import first_row
 FORMATS = ("openintel", "fdns", "zone", "csv")
 
 
+# The names a folder's DNS files have: OpenINTEL Parquet parts (a day's partition, or a tree of
+# year=/month=/day= partitions), FDNS dumps, zone files and CSV exports, compressed or not.
+SNAPSHOT_FILES = (
+    "*.parquet",
+    "*.json",
+    "*.json.*",
+    "*.jsonl*",
+    "*.ndjson*",
+    "*.zone",
+    "*.zone.*",
+    "*.csv",
+    "*.csv.*",
+)
+
+
+def expand_snapshots(folder: Path) -> list[Path]:
+    """The DNS files below `folder`, each loaded as its own dataset, in path order (partition
+    folders `year=/month=/day=` and dated dump names sort by date); hidden files are left out. Each
+    file is dated by its own records (or name), so a folder of days gives one snapshot per day."""
+    found = {
+        f
+        for pattern in SNAPSHOT_FILES
+        for f in folder.rglob(pattern)
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+    }
+    if not found:
+        raise SourceError(
+            folder,
+            "directory holds no DNS files (OpenINTEL *.parquet, FDNS *.json[.gz], *.zone, *.csv)",
+        )
+    return sorted(found)
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files of the arguments: a directory gives its `*.parquet` files (recursively), a glob its
+    """Files of the arguments: a directory gives its DNS files (expand_snapshots), a glob its
     matches; anything else is passed on as it is (load_file names a missing file)."""
     out: list[Path] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*.parquet") if f.is_file())
-            if not found:
-                raise SourceError(path, "directory holds no *.parquet files (OpenINTEL data)")
-            out.extend(found)
+            out.extend(expand_snapshots(path))
         elif not path.exists() and any(c in str(p) for c in "*?["):
             matches = sorted(Path(m) for m in glob.glob(str(p), recursive=True) if Path(m).is_file())
             if not matches:
@@ -57,7 +87,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def prepare(paths: Iterable[str | Path], options: dict[str, Any]) -> tuple[list[Path], dict[str, Any]]:
-    """A directory or glob of OpenINTEL files: one dataset per file; `--source` is the files' label."""
+    """A directory or glob of DNS files: one dataset per file; `--source` is the files' label."""
     return expand_paths(paths), {**options, "label": options.get("label") or options.get("source")}
 
 
@@ -219,7 +249,59 @@ def _bulk(ctx: LoadContext, work: Callable[[], int]) -> int:
 
 
 def ingest(ctx: LoadContext) -> int:
-    """The `dns` kind: any of FORMATS, detected per file."""
+    """The `dns` kind: any of FORMATS, detected per file; records another file of the same source
+    already loaded for the same snapshot date are not counted twice."""
+    loaded = _load(ctx)
+    return loaded - _drop_repeats(ctx)
+
+
+def _drop_repeats(ctx: LoadContext) -> int:
+    """Two files claiming the same snapshot of the same source (same label, same date: a dump loaded
+    again from another copy, a re-exported partition) are one snapshot: this file's records that an
+    earlier file of that snapshot holds are removed (parts of a snapshot, such as a day's Parquet
+    files or Rapid7's per-type dumps, hold different records and keep them all)."""
+    day = ctx.options.get("date") or ctx.snapshot_date
+    others = ctx.con.execute(
+        "select dataset_id from datasets where kind = 'dns' and status = 'loaded' and dataset_id <> ? "
+        "and coalesce(label, '') = ? and snapshot_date = ? order by dataset_id",
+        [ctx.dataset_id, ctx.label or "", day],
+    ).fetchall()
+    if day is None or not others:
+        return 0
+    ids = [r[0] for r in others]
+    row = first_row(
+        ctx.con.execute(
+            """
+            delete from raw_dns_records as n
+            where n.dataset_id = ?
+                and exists (
+                    select 1
+                    from raw_dns_records as o
+                    where o.dataset_id in (select unnest(?::integer[]))
+                        and o.observed_on = n.observed_on
+                        and o.name = n.name
+                        and o.rtype = n.rtype
+                        and o.value = n.value
+                        and o.preference is not distinct from n.preference
+                )
+            """,
+            [ctx.dataset_id, ids],
+        )
+    )
+    repeated = int(row[0]) if row else 0
+    if repeated:
+        source = f"source {ctx.label!r}" if ctx.label else "unnamed source"
+        shown = ", ".join(str(i) for i in ids)
+        ctx.issues.warn(
+            None,
+            f"{repeated:,} records already loaded for the snapshot {day} of the {source} "
+            f"(dataset {shown}): counted once, not loaded again",
+        )
+    return repeated
+
+
+def _load(ctx: LoadContext) -> int:
+    """One DNS file of any of FORMATS into raw_dns_records."""
     path = Path(ctx.path)
     if compression_of(path) is not None:
         problem = None

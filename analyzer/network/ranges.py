@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from analyzer.errors import SourceError
@@ -204,7 +205,12 @@ def _batches(entries: Iterator[Entry]) -> Iterator[pa.Table]:
 def rebuild_range_intervals(ctx: LoadContext) -> None:
     """Flatten the prefixes of the current range files (stg_range_prefixes, sql/18: one entry per
     prefix, the most specific) into net_range_intervals."""
-    con = ctx.con
+    rebuild_intervals(ctx.con)
+
+
+def rebuild_intervals(con: duckdb.DuckDBPyConnection) -> None:
+    """rebuild_range_intervals on a connection: also after a range file is dropped, when an older
+    file of the provider becomes the current one."""
     con.execute(
         "create or replace temp table _net_range_pick as "
         "select *, row_number() over () as ref from stg_range_prefixes"
