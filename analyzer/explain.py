@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
 from rich.tree import Tree
 
+from analyzer.ct.observations import describe, served_certificates
 from analyzer.domains import normalize_hostname
 from analyzer.errors import AnalyzerError
 from analyzer.names import normalize_name
@@ -37,6 +38,7 @@ class Explanation:
     target: str
     target_kind: str  # entity | domain | address
     report: Report
+    served: list[dict[str, Any]] = field(default_factory=list)  # an address: what TLS scans saw it serve
 
     @property
     def claims(self) -> list[Claim]:
@@ -108,7 +110,8 @@ def explain(ws: Workspace, target: str) -> Explanation:
     require_views(ws, "attr_entity_services")
     kind, value = classify(target)
     rows = _rows(ws, kind, value)
-    if not rows:
+    served = served_certificates(ws, [value]).get(value, []) if kind == "address" else []
+    if not rows and not served:
         raise NothingToExplain(
             f"no attribution row mentions {kind} {value!r}; check `analyzer entities --search` "
             "for the name, or `analyzer lookup` for an address or hostname not tied to a listed entity"
@@ -127,9 +130,9 @@ def explain(ws: Workspace, target: str) -> Explanation:
         database=ws.path,
         summary=[],
         claims=claims,
-        datasets=dataset_provenance(ws, ids),
+        datasets=dataset_provenance(ws, ids + [o["dataset_id"] for o in served]),
     )
-    return Explanation(target, kind, report)
+    return Explanation(target, kind, report, served)
 
 
 def why(claim: Claim) -> list[str]:
@@ -185,6 +188,15 @@ def tree(explanation: Explanation) -> Tree:
         reasons = branch.add(text("why these labels"))
         for line in why(claim):
             reasons.add(text(line), highlight=False)
+    if explanation.served:
+        scans = root.add(
+            Text.assemble(
+                ("served certificates", "bold"), " (TLS scans of the address; no DNS record involved)"
+            )
+        )
+        for obs in explanation.served:
+            source = report.dataset_label(obs.get("dataset_id"))
+            scans.add(text(describe(obs) + (f" — {source}" if source else "")), highlight=False)
     return root
 
 

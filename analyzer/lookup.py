@@ -1,6 +1,8 @@
 """`analyzer lookup` and `Analyzer.lookup`: addresses through the network capability's attribution,
 hostnames through the DNS snapshots (chain, addresses, MX/NS/TXT of the domain) with every final
-address attributed by the network capability in one call. The one module that composes the two."""
+address attributed by the network capability in one call. The one module that composes the two;
+an address that TLS scans saw serve certificates also gets them (`served_certificates`, from the
+ct capability's int_ssl_observations)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.ct.observations import served_certificates
 from analyzer.dns.lookup import attach_attribution, lookup_hostnames
 from analyzer.network.lookup import attribute_addresses
 from analyzer.workspace import Workspace
@@ -36,7 +39,19 @@ def lookup(ws: Workspace, items: Iterable[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for is_ip, group in itertools.groupby((i.strip() for i in items if i.strip()), key=is_address):
         batch = list(group)
-        rows.extend(attribute_addresses(ws, batch) if is_ip else hostname_lookup(ws, batch))
+        rows.extend(address_lookup(ws, batch) if is_ip else hostname_lookup(ws, batch))
+    return rows
+
+
+def address_lookup(ws: Workspace, addresses: list[str]) -> list[dict[str, Any]]:
+    """attribute_addresses rows, each with the certificates scans saw the address serve, if any."""
+    rows = attribute_addresses(ws, addresses)
+    served = served_certificates(ws, addresses)
+    if served:
+        for row, text in zip(rows, addresses, strict=True):
+            key = str(ipaddress.ip_address(text.strip()))  # addresses are IP addresses (is_address)
+            if key in served:
+                row["served_certificates"] = served[key]
     return rows
 
 

@@ -8,11 +8,12 @@ from analyzer.workspace import Workspace
 
 
 def loaded_datasets(ws: Workspace, kind: str | None = None) -> list[dict[str, Any]]:
-    """One row per loaded file: kind, format, source, snapshot date, counts, sha256."""
+    """One row per loaded file: kind, format, source, snapshot date and how it was found
+    (`date_source`, null for files loaded before analyzer recorded it), counts, sha256."""
     where = "where kind = ?" if kind else ""
     return ws.rows(
         f"""
-        select dataset_id, kind, format, label, source, snapshot_date, loaded_at, rows_loaded,
+        select dataset_id, kind, format, label, source, snapshot_date, date_source, loaded_at, rows_loaded,
                rows_rejected, warnings, bytes, sha256, status
         from datasets {where}
         order by dataset_id

@@ -22,10 +22,23 @@ from analyzer.psl import load_public_suffixes
 from analyzer.resources import sql_dir
 
 # Bump when a raw table changes shape, and add the step that brings version N-1 to N below.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _v2_date_sources_and_certificate_identities(con: duckdb.DuckDBPyConnection) -> None:
+    """v2 (issue 18): datasets say how their snapshot date was found (null for files loaded before);
+    certificates of older crt.sh exports have no serial; crt.sh identities that are organisation
+    names are kept per certificate. New tables (raw_certificate_chains, raw_ssl_observations) come
+    from sql/06 when it is re-applied."""
+    con.execute("alter table datasets add column if not exists date_source varchar")
+    con.execute("alter table raw_certificates alter column serial drop not null")
+    con.execute("alter table raw_certificates add column if not exists subject_o_candidates varchar[]")
+
 
 # MIGRATIONS[n] upgrades a database at version n-1 to version n; run before sql/ is re-applied.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    2: _v2_date_sources_and_certificate_identities,
+}
 
 _VIEW_NAME = re.compile(r"^\s*create\s+or\s+replace\s+view\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 

@@ -11,6 +11,8 @@ create table if not exists datasets (
     sha256          varchar not null,
     bytes           bigint not null,
     snapshot_date   date,                -- date the data describes (not when it was loaded)
+    date_source     varchar,             -- how snapshot_date was found: option, content, file_name,
+                                         -- soa_serial, records, file_mtime (a guess); see ingest/base.py
     loaded_at       timestamp not null default current_timestamp,
     rows_loaded     bigint not null default 0,
     rows_rejected   bigint not null default 0,

@@ -1,5 +1,6 @@
 -- DNS resource records as loaded from any snapshot format (OpenINTEL, Rapid7 FDNS, zone file, CSV).
--- Names are normalised at ingest: lowercase, no trailing dot, IDNA (punycode).
+-- Names are normalised at ingest: lowercase, no trailing dot, IDNA (punycode); the root name (the
+-- owner of the root zone's SOA, NS, DNSKEY) is stored as '.', never as ''.
 -- grain: one row per (dataset_id, name, rtype, value) observed on a date; a CNAME chain is one row per hop.
 
 create table if not exists raw_dns_records (
@@ -26,9 +27,14 @@ create table if not exists attr_scope_names (
 create or replace macro dns_is_name_valued(rtype) as
     rtype in ('CNAME', 'NS', 'MX', 'PTR', 'DNAME', 'SRV');
 
+-- The owner name of a record: the root written as '.' stays '.' (dns_name would make it '').
+create or replace macro dns_owner(raw, normalized) as
+    case when raw = '.' then '.' else normalized end;
+
 -- What is wrong with a normalised name (null when nothing is).
 create or replace macro dns_name_problem(n) as
     case
+        when n = '.' then null
         when n is null then 'is not a valid internationalised name'
         when n = '' then 'is empty'
         when strlen(n) > 253 then 'is over 253 characters'

@@ -4,17 +4,21 @@
 -- (ct_name_domains): one row per distinct certificate name; (ct_org_names): one row per distinct
 -- subject organisation; (ct_entity_matches): one row per (entity_id, subject_o) that matched;
 -- (ct_analyst_decisions): one row per decision, the latest per (entity_id, domain) counts;
+-- (raw_certificate_chains): one row per CA certificate that came after a leaf in a bundle or scan;
+-- (raw_ssl_observations): one row per scan of an address (Rapid7 Sonar SSL) that served a leaf;
 -- macros ct_dn_value, ct_is_dns_name: scalars; ct_staged_names: one row per raw name of a staged
--- record; ct_certificate_rows: one row per staged record; ct_match_candidates: one row per pair.
+-- record; ct_certificate_rows: one row per staged record; ct_chain_rows: one row per staged chain
+-- certificate; ct_match_candidates: one row per pair.
 
 create table if not exists raw_certificates (
     dataset_id          integer not null,
     line                bigint,              -- record number in the file (1-based)
-    source_format       varchar not null,    -- crtsh_json, crtsh_csv, get_entries, pem, der
+    source_format       varchar not null,    -- crtsh_json, crtsh_csv, get_entries, pem, der, sonar_ssl
     crtsh_id            bigint,              -- crt.sh certificate id (one per precert and per cert)
     issuer_ca_id        bigint,              -- crt.sh CA id
     fingerprint_sha256  varchar,             -- of the DER bytes, when the bytes were loaded
-    serial              varchar not null,    -- lowercase hex, no leading zeros
+    serial              varchar,             -- lowercase hex, no leading zeros; null in older crt.sh
+                                             -- exports (no serial_number field): see stg_certificates
     issuer_dn           varchar,
     issuer_o            varchar,
     issuer_cn           varchar,
@@ -22,12 +26,49 @@ create table if not exists raw_certificates (
     subject_o           varchar,
     subject_cn          varchar,
     subject_c           varchar,
+    -- organisation names crt.sh listed among the certificate's identities (name_value lines that are
+    -- not DNS names, e-mail addresses or IPs: what an O= search matched); matched like subject_o
+    subject_o_candidates varchar[],
     names               varchar[],           -- valid DNS names (SANs, then subject CN), lowercase
     domains             varchar[],           -- registrable domains of `names` (Public Suffix List)
     not_before          timestamp,
     not_after           timestamp,
     is_precert          boolean,             -- null when the source does not say (crt.sh JSON)
     entry_time          timestamp            -- when the log accepted it
+);
+
+-- The CA certificates that came with a leaf (a PEM bundle's chain, a scan's served chain): issuers
+-- of the leaf, never subjects of their own rows. The leaf is raw_certificates (dataset_id, line).
+create table if not exists raw_certificate_chains (
+    dataset_id              integer not null,
+    line                    bigint not null,     -- raw_certificates.line of the leaf
+    leaf_fingerprint_sha256 varchar,
+    position                integer not null,    -- 1 = the certificate after the leaf, 2 = the next, ...
+    fingerprint_sha256      varchar,
+    serial                  varchar,
+    subject_dn              varchar,
+    subject_o               varchar,
+    subject_cn              varchar,
+    issuer_dn               varchar,
+    not_before              timestamp,
+    not_after               timestamp,
+    is_ca                   boolean              -- basicConstraints cA (null: no basicConstraints)
+);
+
+-- What a TLS scan saw on an address (Rapid7 Project Sonar SSL: one JSON line per host_ip:port):
+-- "this address served a certificate for O=..., names ..." on that date, with no DNS involved.
+-- The certificate is the raw_certificates row (dataset_id, line); see int_ssl_observations.
+create table if not exists raw_ssl_observations (
+    dataset_id              integer not null,
+    line                    bigint not null,     -- the scan's line in the file
+    host_ip                 varchar not null,    -- the scanned address, as written
+    port                    integer,
+    host_name               varchar,             -- the name the scanner sent, when it says (null in Sonar)
+    observed_at             timestamp,           -- contact_time, UTC
+    ssl_version             varchar,
+    cipher                  varchar,
+    leaf_fingerprint_sha256 varchar,             -- of the certificate the address served
+    chain_length            integer              -- certificates served, the leaf included
 );
 
 -- The CT copy of the PSL rules, replaced by public_suffixes (sql/03): gone from older databases.
@@ -126,6 +167,7 @@ final as (
         s.subject_o,
         s.subject_cn,
         s.subject_c,
+        s.subject_o_candidates,
         coalesce(p.names, []) as names,
         coalesce(p.domains, []) as domains,
         s.not_before,
@@ -138,6 +180,30 @@ final as (
         on i.issuer_dn = s.issuer_dn
         and s.issuer_o is null
         and s.issuer_cn is null
+)
+
+select * from final;
+
+-- The raw_certificate_chains rows of dataset `for_dataset` from staged chain certificates (`chain`,
+-- keyed by the leaf's record `k` in `stage`).
+create or replace macro ct_chain_rows(chain, stage, for_dataset) as table
+with final as (
+    select
+        for_dataset as dataset_id,
+        coalesce(s.line, s.k) as line,
+        s.fingerprint_sha256 as leaf_fingerprint_sha256,
+        c.position,
+        c.fingerprint_sha256,
+        c.serial,
+        c.subject_dn,
+        c.subject_o,
+        c.subject_cn,
+        c.issuer_dn,
+        c.not_before,
+        c.not_after,
+        c.is_ca
+    from query_table(chain) as c
+    inner join query_table(stage) as s using (k)
 )
 
 select * from final;

@@ -1,7 +1,8 @@
 -- Which domains belong to which watchlist entity, with the best evidence for each pair:
 --   analyst    an analyst's `link` (confidence 'analyst', outranks everything)
 --   watchlist  named in a user watchlist (confidence 'high')
---   certificate_organization  a certificate whose subject O matched the entity's name or an alias
+--   certificate_organization  a certificate whose subject O, or an organisation identity crt.sh
+--              listed for it (stg_certificate_orgs), matched the entity's name or an alias
 --              (ct_entity_matches: 'high' = same significant tokens, 'medium' = fuzzy >= threshold)
 --   certificate_cooccurrence  named in a certificate together with an already-linked domain
 --              (confidence 'low'; certificates naming more than getvariable('ct_max_cert_domains'),
@@ -65,12 +66,15 @@ org_certs as (
         m.score,
         m.matched_name,
         m.subject_o,
+        o.origin,
+        o.query,
         c.cert_id,
         c.crtsh_id,
         c.not_before,
         c.not_after
     from ct_entity_matches as m
-    inner join stg_certificate_domains as c on c.subject_o = m.subject_o
+    inner join stg_certificate_orgs as o on o.subject_o = m.subject_o
+    inner join stg_certificate_domains as c on c.cert_id = o.cert_id
 ),
 
 by_organization as (
@@ -83,6 +87,8 @@ by_organization as (
         arg_max(matched_name, score) as matched_name,
         json_object(
             'subject_o', arg_max(subject_o, score),
+            'subject_o_from', arg_max(origin, score),
+            'queries', list(distinct query order by query) filter (where query is not null),
             'certificates', count(distinct cert_id),
             'cert_ids', (list(distinct cert_id order by cert_id))[1:5],
             'crtsh_ids', (list(distinct crtsh_id order by crtsh_id) filter (where crtsh_id is not null))[1:5],

@@ -51,15 +51,19 @@ def test_crtsh_csv_and_gzip(ws: Workspace, data: Path, tmp_path: Path) -> None:
 
 def test_bad_crtsh_rows_are_counted_never_a_crash(ws: Workspace, data: Path) -> None:
     [result] = ingest(ws, "ct", [data / "ct" / "crtsh_bad.json"])
-    assert result.rows_loaded == 2
-    assert result.rows_rejected == 2  # the row without serial_number, the duplicate id
+    assert result.rows_loaded == 3  # the row without serial_number is kept, keyed by its crt.sh id
+    assert result.rows_rejected == 1  # the duplicate id
     text = "\n".join(result.messages)
-    assert "crt.sh id 9200000002: no serial_number" in text
+    assert "crt.sh id 9200000002: no serial_number; kept, keyed by its crt.sh id" in text
     assert "crt.sh id 9200000001 appears more than once" in text
     assert "'www.dahuasecurity.com<BR>dahuatech.com' is not a DNS name" in text  # HTML
-    assert "'bad name.dahuasecurity.com' is not a DNS name" in text  # a space
-    assert "'203.0.113.7' is not a DNS name" in text  # an IP address SAN
+    assert "'bad name.dahuasecurity.com' is not a DNS name" in text  # a space in a host name
+    assert "1 IP address(es) among the certificate names ignored" in text  # an IP address SAN
     assert "1 e-mail address(es)" in text
+    # a broken host name is no organisation identity
+    assert ws.rows("select subject_o_candidates from raw_certificates where crtsh_id = 9200000001") == [
+        {"subject_o_candidates": None}
+    ]
     assert "crt.sh id 9200000003: not_before/not_after is not a timestamp" in text
     issues = ws.rows("select count(*) as n from load_issues where dataset_id = ?", [result.dataset_id])
     assert issues[0]["n"] == len(result.messages)
@@ -81,10 +85,38 @@ def test_reingest_is_idempotent_and_overlapping_files_do_not_double_count(
 
 def test_missing_required_field_stops_the_file(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "nofields.json"
-    path.write_text('[{"issuer_ca_id": 1, "issuer_name": "C=US, O=X, CN=Y", "name_value": "a.com"}]')
-    with pytest.raises(SourceError, match=r"without the field\(s\) serial_number"):
+    path.write_text('[{"issuer_ca_id": 1, "issuer_name": "C=US, O=X, CN=Y", "id": 1}]')
+    with pytest.raises(SourceError, match=r"without the field\(s\) name_value"):
         ingest(ws, "ct", [path])
     assert ws.rows("select count(*) as n from datasets where kind = 'ct'")[0]["n"] == 0
+
+
+# The older crt.sh schema, in crt.sh's field order: no common_name, no serial_number.
+OLDER = (
+    '[{"issuer_ca_id":16418,"issuer_name":"C=US, O=Let\'s Encrypt, CN=Let\'s Encrypt Authority X3",'
+    '"name_value":"*.python.org","id":1088685,"entry_timestamp":"2016-01-04T16:01:39.000",'
+    '"not_before":"2016-01-04T15:02:00","not_after":"2016-04-03T15:02:00"},'
+    '{"issuer_ca_id":16418,"issuer_name":"C=US, O=Let\'s Encrypt, CN=Let\'s Encrypt Authority X3",'
+    '"name_value":"psf@python.org\\npython.org","id":963842,"entry_timestamp":"2020-04-04T04:41:42.875",'
+    '"not_before":"2020-04-04T03:41:42","not_after":"2020-07-03T03:41:42"}]'
+)
+
+
+def test_older_crtsh_schema_loads_keyed_by_crtsh_id(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "older.json"
+    path.write_text(OLDER, encoding="utf-8")
+    [result] = ingest(ws, "ct", [path])
+    assert (result.rows_loaded, result.rows_rejected) == (2, 0)
+    assert result.messages == [f"{path.name}: 1 e-mail address(es) among the certificate names ignored"]
+    assert (str(result.snapshot_date), result.date_source) == ("2020-04-04", "records")
+    rows = ws.rows(
+        "select crtsh_id, serial, subject_cn, cert_id, domains from stg_certificates order by crtsh_id"
+    )
+    assert [(r["crtsh_id"], r["serial"], r["subject_cn"], r["domains"]) for r in rows] == [
+        (963842, None, None, ["python.org"]),
+        (1088685, None, None, ["python.org"]),
+    ]
+    assert rows[0]["cert_id"] != rows[1]["cert_id"]  # two certificates, told apart by their crt.sh ids
 
 
 def test_unexpected_fields_are_reported_once(ws: Workspace, tmp_path: Path) -> None:

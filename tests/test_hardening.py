@@ -4,6 +4,7 @@ data. One test (or a few) per numbered case of the issue, each failing on the co
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -376,7 +377,7 @@ def test_dns_values_and_names_are_validated(ws: Workspace, tmp_path: Path) -> No
         "ok6.example,AAAA,2001:db8::1\n",
         encoding="utf-8",
     )
-    [result] = ingest(ws, "dns", [path])
+    [result] = ingest(ws, "dns", [path], options={"date": dt.date(2025, 7, 20)})
     assert (result.rows_loaded, result.rows_rejected) == (2, 6)
     assert "r.csv line 3: A value not-an-address is not an IPv4 address" in result.messages
     assert "r.csv line 5: AAAA value zz::1 is not an IPv6 address" in result.messages
@@ -392,7 +393,7 @@ def test_list_typed_parquet_columns_are_refused(ws: Workspace, tmp_path: Path) -
 
 @pytest.mark.parametrize("content", [b"\n  \n\n", gzip.compress(b""), gzip.compress(b"; only a comment\n")])
 def test_dns_files_without_records_are_refused(content: bytes, ws: Workspace, tmp_path: Path) -> None:
-    path = tmp_path / "empty.zone"
+    path = tmp_path / "empty-20250720.zone"
     path.write_bytes(content)
     with pytest.raises(SourceError, match="holds no DNS records"):
         ingest(ws, "dns", [path])

@@ -12,7 +12,7 @@ Columns: `outcome` is `load` (rows_loaded, rows_rejected, warnings, snapshot_dat
 are checked; warnings `*` = not pinned yet; snapshot_date `mtime` = the file's modification date, a
 guess), `refuse` (one `error:` line naming the file and containing `error`, exit status 1, nothing
 loaded) or `skip` (not an ingest input). `date_source` is one of option, content, file_name,
-soa_serial, records, file_mtime; it is compared once `analyzer datasets` reports it.
+soa_serial, records, file_mtime: how `analyzer datasets` says the date was found.
 """
 
 from __future__ import annotations
@@ -167,12 +167,10 @@ def test_real_file(row: Row, template_db: Path, tmp_path: Path) -> None:
         "warnings": None if row.warnings == "*" else int(row.warnings),
         "snapshot_date": _mtime(path) if row.snapshot_date == "mtime" else row.snapshot_date,
     }
+    expected["date_source"] = row.date_source
     observed = {key: record[key] for key in expected}
     if row.warnings == "*":
         observed["warnings"] = None
-    if "date_source" in record:  # compared once analyzer reports it (test_datasets_say_...)
-        expected["date_source"] = row.date_source
-        observed["date_source"] = record["date_source"]
     assert observed == expected
 
 
@@ -205,15 +203,14 @@ def test_table_is_well_formed() -> None:
     assert len({r.id for r in ROWS}) == len(ROWS), "duplicate rows"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`analyzer datasets` does not say how the snapshot date was found, nor that a file date is a "
-    "guess (issue 18 point 3); once it does, test_real_file compares date_source on every row",
-)
 def test_datasets_say_how_the_snapshot_date_was_found(template_db: Path, tmp_path: Path) -> None:
+    """A file date is a guess, and the ingest line and `analyzer datasets` say so."""
     db = tmp_path / "corpus.duckdb"
     shutil.copy(template_db, db)
     fastly = TESTS_DATA / "network" / "fastly-ip-ranges.json"  # the file carries no date
-    assert _cli("--db", str(db), "ingest", "ranges", str(fastly), "--quiet")[0] == 0
+    code, out, _ = _cli("--db", str(db), "ingest", "ranges", str(fastly), "--quiet")
+    assert code == 0 and "(file date, a guess: pass --date)" in out, out
     [record] = _datasets(db)
     assert record.get("date_source") == "file_mtime"
+    code, out, _ = _cli("--db", str(db), "datasets")
+    assert code == 0 and "file date (guess)" in out, out

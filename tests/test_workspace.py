@@ -55,10 +55,35 @@ def test_older_database_is_migrated(db_file: Path, monkeypatch: pytest.MonkeyPat
         assert ws.rows("select kind, note from datasets") == [{"kind": "csl", "note": "migrated"}]
 
 
+def test_a_v1_database_gets_date_sources_and_serial_less_certificates(db_file: Path) -> None:
+    """v1 -> v2 (issue 18): datasets.date_source added (null: loaded before it was recorded), and
+    raw_certificates takes rows without a serial and with organisation candidates."""
+    with Workspace(db_file) as ws:  # make it a v1 database: the v1 shapes, the v1 version
+        ws.con.execute(
+            "insert into datasets (kind, format, source, sha256, bytes) values ('csl', 'csv', 'x', 'y', 1)"
+        )
+        ws.con.execute("alter table datasets drop column date_source")
+        ws.con.execute("alter table raw_certificates drop column subject_o_candidates")
+        ws.con.execute("alter table raw_certificates alter column serial set not null")
+        ws.con.execute("update analyzer_meta set value = '1' where key = 'schema_version'")
+    with Workspace(db_file) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        assert ws.rows("select kind, date_source from datasets") == [{"kind": "csl", "date_source": None}]
+        ws.con.execute(
+            "insert into raw_certificates (dataset_id, source_format, crtsh_id, serial, subject_o_candidates) "
+            "values (1, 'crtsh_json', 7, null, ['PayPal, Inc.'])"
+        )
+        assert ws.rows("select serial, subject_o_candidates from raw_certificates") == [
+            {"serial": None, "subject_o_candidates": ["PayPal, Inc."]}
+        ]
+
+
 def test_missing_migration_says_to_recreate(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Workspace(db_file).close()
     monkeypatch.setattr(workspace, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    with pytest.raises(ConfigError, match="no migration to v2 exists; re-create the database"):
+    with pytest.raises(
+        ConfigError, match=f"no migration to v{SCHEMA_VERSION + 1} exists; re-create the database"
+    ):
         Workspace(db_file)
 
 

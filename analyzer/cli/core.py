@@ -21,7 +21,7 @@ from analyzer.cli.options import (
     parse_date,
 )
 from analyzer.errors import ConfigError
-from analyzer.ingest import KINDS
+from analyzer.ingest import KINDS, drop_datasets
 from analyzer.ingest import ingest as ingest_files
 from analyzer.provenance import load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
@@ -40,6 +40,10 @@ def ingest(
         str | None, typer.Option(help="Provider id for a plain CIDR list (kind ranges).")
     ] = None,
     source: Annotated[str | None, typer.Option(help="Name of the DNS data source (kind dns).")] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(help="The crt.sh query that produced the file, e.g. 'O=PayPal' (kind ct; its label)."),
+    ] = None,
     related_only: Annotated[
         bool,
         typer.Option("--related-only", help="DNS: keep only names related to watchlist entities."),
@@ -55,6 +59,7 @@ def ingest(
         "date": parse_date(date),
         "provider": provider,
         "source": source,
+        "query": query,
         "related_only": related_only,
         "quiet": quiet,
     }
@@ -96,13 +101,24 @@ def datasets(
     cache: Annotated[
         bool, typer.Option("--cache", help="Per refresh dataset: what is cached, loaded and stale.")
     ] = False,
+    drop: Annotated[
+        list[int] | None,
+        typer.Option("--drop", help="Remove this dataset id and every row it loaded (repeatable)."),
+    ] = None,
     data_dir: DataDirOption = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    """What is loaded: kind, source, snapshot date, rows, sha256 (--cache: the refresh cache)."""
+    """What is loaded: kind, source, snapshot date and how it was found, rows, sha256 (--cache: the
+    refresh cache; --drop ID: remove a dataset, then bring the stored attribution up to date)."""
     check_format(fmt)
     with workspace(db) as ws:
+        if drop:
+            dropped = drop_datasets(ws, drop)
+            out.print(dropped.summary(), highlight=False, markup=False)
+            if dropped.attribution is not None:
+                err.print(dropped.attribution.summary(), highlight=False, markup=False)
+            return
         if cache:
             text = output.render(cache_report(ws, data_dir), fmt, title="refresh cache", console=out)
             if text is not None:
@@ -118,6 +134,8 @@ def datasets(
     if fmt == "table":
         for r in rows:
             r["sha256"] = r["sha256"][:12]
+            # a guessed date says so where it is read
+            r["date_from"] = {"file_mtime": "file date (guess)"}.get(r["date_source"], r["date_source"])
         cols = [
             "dataset_id",
             "kind",
@@ -125,6 +143,7 @@ def datasets(
             "label",
             "source",
             "snapshot_date",
+            "date_from",
             "rows_loaded",
             "rows_rejected",
             "warnings",

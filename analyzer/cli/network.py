@@ -10,6 +10,7 @@ import typer
 from analyzer import output
 from analyzer.cli.app import command, echo, out, workspace
 from analyzer.cli.options import DbOption
+from analyzer.ct.observations import describe
 from analyzer.lookup import lookup as lookup_items
 
 _TABLE_COLUMNS = [
@@ -39,8 +40,9 @@ def lookup(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Attribution of addresses (published ranges, routing table, AS organisations) and of hostnames
-    (CNAME chain, final addresses attributed, MX/NS/TXT of the domain, from the latest DNS snapshot)."""
+    """Attribution of addresses (published ranges, routing table, AS organisations, and the certificates
+    TLS scans saw them serve) and of hostnames (CNAME chain, final addresses attributed, MX/NS/TXT of
+    the domain, from the latest DNS snapshot)."""
     args = [line for item in items for line in (sys.stdin.read().splitlines() if item == "-" else [item])]
     with workspace(db, read_only=False) as ws:
         rows = lookup_items(ws, args)
@@ -48,7 +50,15 @@ def lookup(
         echo(output.to_json(rows))
         return
     table = [line for row in rows for line in _table_rows(row)]
-    output.render(table, "table", _TABLE_COLUMNS, title=f"{len(args)} lookups", console=out)
+    columns = _TABLE_COLUMNS
+    if any(r.get("served_certificates") for r in rows):
+        columns = [*_TABLE_COLUMNS, "served"]
+        for line in table:
+            served = line.get("served_certificates") or []
+            line["served"] = "; ".join(describe(o) for o in served[:3]) + (
+                f" (+{len(served) - 3} more scans, see --json)" if len(served) > 3 else ""
+            )
+    output.render(table, "table", columns, title=f"{len(args)} lookups", console=out)
 
 
 def _table_rows(row: dict) -> list[dict]:

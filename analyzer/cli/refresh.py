@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,9 @@ import typer
 
 from analyzer.cli.app import command, db_path, err, out
 from analyzer.cli.options import DataDirOption, DbOption, RefreshDateOption, parse_date
+from analyzer.errors import ConfigError
 from analyzer.refresh import EXIT_LOCKED, RefreshLocked, RefreshOptions, refresh_datasets
+from analyzer.refresh.days import DateRange
 
 SourcesOption = Annotated[
     Path | None,
@@ -18,7 +21,13 @@ SourcesOption = Annotated[
     ),
 ]
 
-_STYLE = {"failed": "bold red", "refused": "red", "held_back": "yellow", "ingested": "green"}
+_STYLE = {
+    "failed": "bold red",
+    "refused": "red",
+    "held_back": "yellow",
+    "missing": "yellow",
+    "ingested": "green",
+}
 
 
 def _log(message: str) -> None:
@@ -31,6 +40,14 @@ def refresh_cmd(
         list[str] | None, typer.Argument(help="Registry ids (default: all); see --dry-run for the list.")
     ] = None,
     date: RefreshDateOption = None,
+    from_date: Annotated[
+        str | None,
+        typer.Option("--from", help="First day YYYY-MM-DD of a range of daily snapshots (dated datasets)."),
+    ] = None,
+    to_date: Annotated[
+        str | None, typer.Option("--to", help="Last day of the range (default: today, UTC).")
+    ] = None,
+    every: Annotated[int, typer.Option("--every", help="Every N-th day of the range.")] = 1,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List each dataset with its resolved URL; no network.")
     ] = False,
@@ -47,8 +64,22 @@ def refresh_cmd(
     sources: SourcesOption = None,
     db: DbOption = None,
 ) -> None:
-    """Download the official sources, verify them, record provenance and ingest them."""
-    options = RefreshOptions(date=parse_date(date), dry_run=dry_run, offline=offline, force=force, url=url)
+    """Download the official sources, verify them, record provenance and ingest them.
+
+    With --from/--to, each day of the range is fetched as its own snapshot: days already loaded are
+    skipped, a day with nothing upstream is reported missing, a day far smaller than its neighbours is
+    held back (--force accepts it)."""
+    days = None
+    if from_date is not None:
+        start = parse_date(from_date, "--from")
+        end = parse_date(to_date, "--to") or dt.datetime.now(dt.UTC).date()
+        assert start is not None
+        days = DateRange(start, end, every)
+    elif to_date is not None or every != 1:
+        raise ConfigError("--to and --every go with --from")
+    options = RefreshOptions(
+        date=parse_date(date), dry_run=dry_run, offline=offline, force=force, url=url, days=days
+    )
     try:
         report = refresh_datasets(
             db_path(db), datasets, options, data_dir=data_dir, sources=sources, log=_log, console=err
@@ -62,7 +93,7 @@ def refresh_cmd(
         out.print(o.line(), style=_STYLE.get(o.status), highlight=False, markup=False, soft_wrap=True)
     if options.dry_run:
         return
-    bad = [o for o in report.outcomes if o.status in ("failed", "refused", "held_back")]
+    bad = [o for o in report.outcomes if o.status in ("failed", "refused", "held_back", "missing")]
     if bad:
         err.print(
             f"{len(bad)} of {len(report.outcomes)} files not done; exit {report.exit_code}",

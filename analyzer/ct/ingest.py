@@ -1,90 +1,57 @@
-"""`analyzer ingest ct PATH`: crt.sh JSON/CSV exports, RFC 6962 get-entries JSON, PEM/DER bundles.
+"""`analyzer ingest ct PATH`: crt.sh JSON/CSV exports (every schema crt.sh served), RFC 6962
+`get-entries` and `get-entry-and-proof` JSON, PEM/DER certificates and bundles, Rapid7 Sonar SSL
+scans; any of them compressed (analyzer/compression.py).
 
-Every format fills one staging table (`_ct_stage`, raw names as written); one shared SQL step then
-validates names, fills the name/organisation caches and inserts into raw_certificates. crt.sh
-exports are read by DuckDB (read_json/read_csv, explicit columns); certificate bytes are parsed with
-`cryptography` in batches and handed to DuckDB as Arrow tables.
+Every format fills the staging tables of stage.py (`_ct_stage`: one row per subject certificate, raw
+names as written; `_ct_chain`: the CA certificates that came after a leaf); one shared step then
+reads each non-DNS name as what it is (e-mail address, IP address, crt.sh organisation identity, or
+a broken name), fills the name/organisation caches and inserts into raw_certificates and
+raw_certificate_chains. crt.sh exports are read by DuckDB (crtsh.py); certificate bytes are parsed
+with `cryptography` in batches and handed to DuckDB as Arrow tables.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from analyzer.compression import compression_of, open_maybe_compressed
-from analyzer.ct import caches
+from analyzer.compression import open_maybe_compressed
+from analyzer.ct import caches, crtsh, sonar, stage
 from analyzer.ct.x509parse import CertError, CertRecord, parse_der, parse_log_entry
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
 
-# crt.sh JSON fields (https://crt.sh/?q=example.com&output=json), in the order crt.sh writes them.
-CRTSH_FIELDS = (
-    "issuer_ca_id",
-    "issuer_name",
-    "common_name",
-    "name_value",
-    "id",
-    "entry_timestamp",
-    "not_before",
-    "not_after",
-    "serial_number",
-)
-CRTSH_OPTIONAL = ("result_count",)
-CRTSH_REQUIRED = ("issuer_name", "name_value", "serial_number")
+# The fields of a get-entries entry we read, and those a get-entry-and-proof response adds.
 GET_ENTRIES_FIELDS = ("leaf_input", "extra_data")
-BATCH = 20_000
+GET_ENTRY_AND_PROOF_FIELDS = ("audit_path", "leaf_index")
+CRTSH_FORMATS = ("crtsh_json", "crtsh_csv")
 
-# A DNS name as certificates carry it: LDH labels (underscore tolerated), an optional leading
-# wildcard, and a last label with a letter (so IP-address SANs are not names).
-
-STAGE_SCHEMA = pa.schema(
-    [
-        ("k", pa.int64()),
-        ("line", pa.int64()),
-        ("source_format", pa.string()),
-        ("crtsh_id", pa.int64()),
-        ("issuer_ca_id", pa.int64()),
-        ("fingerprint_sha256", pa.string()),
-        ("serial", pa.string()),
-        ("issuer_dn", pa.string()),
-        ("issuer_o", pa.string()),
-        ("issuer_cn", pa.string()),
-        ("subject_dn", pa.string()),
-        ("subject_o", pa.string()),
-        ("subject_cn", pa.string()),
-        ("subject_c", pa.string()),
-        ("raw_names", pa.list_(pa.string())),
-        ("not_before", pa.timestamp("us")),
-        ("not_after", pa.timestamp("us")),
-        ("is_precert", pa.bool_()),
-        ("entry_time", pa.timestamp("us")),
-    ]
-)
-_STAGE_DDL = ", ".join(
-    f"{f.name} {'varchar[]' if pa.types.is_list(f.type) else _t}"
-    for f, _t in (
-        (f, {"int64": "bigint", "string": "varchar", "bool": "boolean"}.get(str(f.type), "timestamp"))
-        for f in STAGE_SCHEMA
-    )
-)
+# Certificate files are read into memory (PEM/DER bundles are a few kB; scans are streamed).
+MAX_BUNDLE_BYTES = 64 << 20
 
 
 # -- format detection ---------------------------------------------------------------------------
-def detect_format(path: Path) -> str:
-    """crtsh_json, crtsh_csv, get_entries, pem or der, from the first bytes of the file."""
+def detect_format(path: Any) -> str:
+    """crtsh_json, crtsh_csv, get_entries, sonar_ssl, pem or der, from the first bytes of the content."""
     with open_maybe_compressed(path) as fh:
         head: bytes = fh.read(65536)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"-----BEGIN"):
+    # A PEM block anywhere in the head: `openssl x509 -text` output puts it after the text dump.
+    if stripped.startswith(b"-----BEGIN") or b"-----BEGIN CERTIFICATE-----" in head:
         return "pem"
     if stripped[:1] == b"\x30" and head[:1] == b"\x30":
         return "der"
     text = stripped.decode("utf-8", "replace")
+    if sonar.looks_like_sonar(text.split("\n", 1)[0]):
+        return "sonar_ssl"
     if text[:1] in "[{":
         if '"leaf_input"' in text:
             return "get_entries"
@@ -93,190 +60,17 @@ def detect_format(path: Path) -> str:
         if text.startswith("[]"):
             return "crtsh_json"
     first = text.split("\n", 1)[0]
-    if "name_value" in first and "serial_number" in first and "," in first:
+    if "name_value" in first and "issuer_name" in first and "," in first:
         return "crtsh_csv"
     raise SourceError(
         path,
-        "not a certificate file: expected crt.sh JSON/CSV (issuer_name, name_value, serial_number, "
-        "...), CT get-entries JSON (leaf_input, extra_data), or PEM/DER certificates",
+        "not a certificate file: expected crt.sh JSON/CSV (issuer_name, name_value, ...), CT "
+        "get-entries or get-entry-and-proof JSON (leaf_input, extra_data), Rapid7 Sonar SSL JSON lines "
+        "(host_ip, certs), or PEM/DER certificates",
     )
 
 
-# -- staging -----------------------------------------------------------------------------------
-def _create_stage(ctx: LoadContext) -> None:
-    ctx.con.execute(f"create or replace temp table _ct_stage ({_STAGE_DDL})")
-
-
-def _flush(ctx: LoadContext, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = pa.Table.from_pylist(rows, schema=STAGE_SCHEMA)
-    ctx.con.register("_ct_batch", table)
-    try:
-        ctx.con.execute("insert into _ct_stage by name select * from _ct_batch")
-    finally:
-        ctx.con.unregister("_ct_batch")
-    rows.clear()
-
-
-def _stage_row(k: int, line: int | None, fmt: str, rec: CertRecord) -> dict[str, Any]:
-    return {
-        "k": k,
-        "line": line,
-        "source_format": fmt,
-        "crtsh_id": None,
-        "issuer_ca_id": None,
-        "fingerprint_sha256": rec.fingerprint_sha256,
-        "serial": rec.serial,
-        "issuer_dn": rec.issuer_dn,
-        "issuer_o": rec.issuer_o,
-        "issuer_cn": rec.issuer_cn,
-        "subject_dn": rec.subject_dn,
-        "subject_o": rec.subject_o,
-        "subject_cn": rec.subject_cn,
-        "subject_c": rec.subject_c,
-        "raw_names": rec.names,
-        "not_before": rec.not_before,
-        "not_after": rec.not_after,
-        "is_precert": rec.is_precert,
-        "entry_time": rec.entry_time,
-    }
-
-
-# -- crt.sh ------------------------------------------------------------------------------------
-def _audit_crtsh_fields(ctx: LoadContext, fields: list[str]) -> None:
-    missing = [f for f in CRTSH_REQUIRED if f not in fields]
-    if missing:
-        raise SourceError(ctx.path, f"crt.sh export without the field(s) {', '.join(missing)}")
-    extra = [f for f in fields if f not in CRTSH_FIELDS and f not in CRTSH_OPTIONAL]
-    if extra:
-        ctx.issues.warn_once("extra", f"unexpected crt.sh field(s) ignored: {', '.join(extra)}")
-
-
-def _first_json_object(ctx: LoadContext) -> dict[str, Any] | None:
-    with open_text(ctx.path) as fh:
-        head = fh.read(65536)
-    start = head.find("{")
-    if start < 0:
-        return None
-    try:
-        obj, _ = json.JSONDecoder().raw_decode(head, start)
-    except json.JSONDecodeError:
-        return None
-    return obj if isinstance(obj, dict) else None
-
-
-def _stage_crtsh(ctx: LoadContext, fmt: str) -> None:
-    compression = compression_of(ctx.path) or "none"
-    if fmt == "crtsh_json":
-        first = _first_json_object(ctx)
-        if first is not None:
-            _audit_crtsh_fields(ctx, list(first))
-        columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in CRTSH_FIELDS) + "}"
-        source = (
-            f"read_json(?, format = 'array', columns = {columns}, compression = '{compression}', "
-            "maximum_object_size = 67108864)"
-        )
-    else:
-        with open_text(ctx.path) as fh:
-            header = fh.readline().strip().split(",")
-        _audit_crtsh_fields(ctx, [h.strip().strip('"') for h in header])
-        source = f"read_csv(?, header = true, all_varchar = true, compression = '{compression}')"
-    present = (
-        CRTSH_FIELDS
-        if fmt == "crtsh_json"
-        else tuple(f for f in CRTSH_FIELDS if f in [h.strip().strip('"') for h in header])
-    )
-    cols = {c: (c if c in present else "null::varchar") for c in CRTSH_FIELDS}
-    ctx.con.execute(
-        f"""
-        insert into _ct_stage by name
-        with src as (
-            select * from {source}
-        ),
-        final as (
-            select
-                row_number() over () as k,
-                null::bigint as line,
-                '{fmt}' as source_format,
-                try_cast({cols["id"]} as bigint) as crtsh_id,
-                try_cast({cols["issuer_ca_id"]} as bigint) as issuer_ca_id,
-                null::varchar as fingerprint_sha256,
-                nullif(ltrim(lower(replace(trim({cols["serial_number"]}), ':', '')), '0'), '') as serial,
-                {cols["issuer_name"]} as issuer_dn,
-                null::varchar as issuer_o,  -- parsed once per distinct issuer_dn, in _FINISH
-                null::varchar as issuer_cn,
-                null::varchar as subject_dn,
-                null::varchar as subject_o,
-                {cols["common_name"]} as subject_cn,
-                null::varchar as subject_c,
-                -- name_value usually lists the common name already; add it only when it does not
-                case
-                    when {cols["common_name"]} is null
-                        or strpos(
-                            chr(10) || {cols["name_value"]} || chr(10),
-                            chr(10) || {cols["common_name"]} || chr(10)
-                        ) > 0
-                        then string_split(replace(coalesce({cols["name_value"]}, ''), chr(13), ''), chr(10))
-                    else string_split(replace(coalesce({cols["name_value"]}, ''), chr(13), ''), chr(10))
-                        || [{cols["common_name"]}]
-                end as raw_names,
-                try_cast({cols["not_before"]} as timestamp) as not_before,
-                try_cast({cols["not_after"]} as timestamp) as not_after,
-                null::boolean as is_precert,
-                try_cast({cols["entry_timestamp"]} as timestamp) as entry_time
-            from src
-        )
-        select * from final
-        """,  # noqa: S608 - SQL assembled from fixed fragments; the path is a parameter
-        [ctx.duckdb_path],
-    )
-    # Rows the SQL could not read: no serial, a bad id or bad dates, duplicate crt.sh ids.
-    problems = ctx.con.execute(
-        """
-        select k, crtsh_id, serial is null, not_before is null or not_after is null
-        from _ct_stage
-        where serial is null or not_before is null or not_after is null
-        order by k
-        """
-    ).fetchall()
-    for k, cid, no_serial, no_dates in problems:
-        what = f"crt.sh id {cid}" if cid is not None else f"record {k}"
-        if no_serial:
-            ctx.issues.reject(None, f"{what}: no serial_number; certificate skipped")
-        elif no_dates:
-            ctx.issues.warn(None, f"{what}: not_before/not_after is not a timestamp (kept without it)")
-    ctx.con.execute("delete from _ct_stage where serial is null")
-    dups = ctx.con.execute(
-        """
-        select crtsh_id, count(*) - 1 as extra
-        from _ct_stage
-        where crtsh_id is not null
-        group by crtsh_id
-        having count(*) > 1
-        order by crtsh_id
-        """
-    ).fetchall()
-    for cid, extra in dups:
-        for _ in range(extra):
-            ctx.issues.reject(None, f"crt.sh id {cid} appears more than once; duplicate skipped")
-    if dups:
-        ctx.con.execute(
-            """
-            delete from _ct_stage
-            where k in (
-                select k from (
-                    select k, row_number() over (partition by crtsh_id order by k) as n
-                    from _ct_stage
-                    where crtsh_id is not null
-                )
-                where n > 1
-            )
-            """
-        )
-
-
-# -- certificate bytes -------------------------------------------------------------------------
+# -- get-entries and get-entry-and-proof -------------------------------------------------------
 def _get_entries_pages(ctx: LoadContext) -> Iterator[tuple[int, Any]]:
     """(line, decoded JSON value) per page: one object per file, or one per line (JSON lines)."""
     with open_text(ctx.path) as fh:
@@ -302,19 +96,36 @@ def _get_entries_pages(ctx: LoadContext) -> Iterator[tuple[int, Any]]:
         raise SourceError(ctx.path, f"not valid JSON: {exc.msg}", exc.lineno) from exc
 
 
+def _entries_of(ctx: LoadContext, line: int, page: Any) -> list[Any]:
+    """The entries of a page: a get-entries response {entries: [...]}, a get-entry-and-proof
+    response {leaf_input, extra_data, audit_path} (one entry), or a bare list of entries."""
+    if isinstance(page, dict) and "entries" in page:
+        entries = page["entries"]
+    elif isinstance(page, dict) and "leaf_input" in page:
+        entries = [page]
+    else:
+        entries = page
+    if not isinstance(entries, list):
+        raise SourceError(
+            ctx.path,
+            "CT JSON that is neither a get-entries response (an `entries` list) nor a "
+            "get-entry-and-proof response (`leaf_input`)",
+            line,
+        )
+    return entries
+
+
 def _stage_get_entries(ctx: LoadContext) -> None:
     rows: list[dict[str, Any]] = []
+    known = set(GET_ENTRIES_FIELDS) | set(GET_ENTRY_AND_PROOF_FIELDS)
     k = 0
     for line, page in _get_entries_pages(ctx):
-        entries = page.get("entries") if isinstance(page, dict) else page
-        if not isinstance(entries, list):
-            raise SourceError(ctx.path, "get-entries JSON without an `entries` list", line)
-        for entry in entries:
+        for entry in _entries_of(ctx, line, page):
             k += 1
             if not isinstance(entry, dict):
                 ctx.issues.reject(line, f"entry {k}: not a JSON object")
                 continue
-            extra = set(entry) - set(GET_ENTRIES_FIELDS)
+            extra = set(entry) - known
             if extra:
                 ctx.issues.warn_once("extra", f"unexpected get-entries field(s) ignored: {sorted(extra)}")
             try:
@@ -324,25 +135,62 @@ def _stage_get_entries(ctx: LoadContext) -> None:
                 continue
             if not rec.has_san:
                 ctx.issues.warn(line, f"entry {k}: certificate without subjectAltName (subject CN used)")
-            rows.append(_stage_row(k, line, "get_entries", rec))
-            if len(rows) >= BATCH:
-                _flush(ctx, rows)
-    _flush(ctx, rows)
+            rows.append(stage.row(k, line, "get_entries", rec))
+            if len(rows) >= stage.BATCH:
+                stage.flush(ctx, rows)
+    stage.flush(ctx, rows)
 
 
+# -- PEM and DER bundles -----------------------------------------------------------------------
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 
 
-def _stage_pem(ctx: LoadContext) -> None:
-    import base64
-    import binascii
+def leaves_and_chains(records: list[CertRecord]) -> list[tuple[int, list[int]]]:
+    """(leaf, its chain) index groups of a bundle in file order: a certificate is a leaf when it
+    comes first or is not a CA (basicConstraints cA); a CA certificate after a leaf is that leaf's
+    chain. So a self-signed served certificate that calls itself a CA is still the subject."""
+    groups: list[tuple[int, list[int]]] = []
+    for i, rec in enumerate(records):
+        if not groups or not rec.is_ca:
+            groups.append((i, []))
+        else:
+            groups[-1][1].append(i)
+    return groups
 
-    with open_text(ctx.path) as fh:
-        text = fh.read()
+
+def _stage_bundle(ctx: LoadContext, fmt: str, parsed: list[tuple[int, int, CertRecord]]) -> None:
+    """Stage (k, line, record) certificates of one PEM/DER file as leaves and their chains."""
     rows: list[dict[str, Any]] = []
+    chains: list[dict[str, Any]] = []
+    records = [rec for _, _, rec in parsed]
+    for leaf, chain in leaves_and_chains(records):
+        k, line, rec = parsed[leaf]
+        if not rec.has_san:
+            ctx.issues.warn(line, f"certificate {k}: no subjectAltName (subject CN used)")
+        if rec.extensions_note:
+            ctx.issues.warn(
+                line, f"certificate {k}: extensions not DER ({rec.extensions_note}); read from the bytes"
+            )
+        rows.append(stage.row(k, line, fmt, rec))
+        chains.extend(stage.chain_row(k, pos, parsed[i][2]) for pos, i in enumerate(chain, start=1))
+    stage.flush(ctx, rows)
+    stage.flush(ctx, chains, "_ct_chain")
+
+
+def _read_bundle(ctx: LoadContext) -> bytes:
+    with open_maybe_compressed(ctx.path) as fh:
+        data: bytes = fh.read(MAX_BUNDLE_BYTES + 1)
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise SourceError(ctx.path, f"a certificate bundle over {MAX_BUNDLE_BYTES >> 20} MiB; split it")
+    return data
+
+
+def _stage_pem(ctx: LoadContext) -> None:
+    text = _read_bundle(ctx).decode("utf-8-sig", errors="strict")
     blocks = list(_PEM_BLOCK.finditer(text))
     if not blocks:
         raise SourceError(ctx.path, "no complete PEM block (-----BEGIN ... / -----END ...)")
+    parsed: list[tuple[int, int, CertRecord]] = []
     for k, m in enumerate(blocks, start=1):
         line = text.count("\n", 0, m.start()) + 1
         if m.group(1) != "CERTIFICATE":
@@ -350,70 +198,118 @@ def _stage_pem(ctx: LoadContext) -> None:
             continue
         try:
             der = base64.b64decode("".join(m.group(2).split()), validate=True)
-            rec = parse_der(der)
+            parsed.append((k, line, parse_der(der)))
         except (binascii.Error, ValueError) as exc:
             ctx.issues.reject(line, f"certificate {k}: {exc}")
-            continue
-        if not rec.has_san:
-            ctx.issues.warn(line, f"certificate {k}: no subjectAltName (subject CN used)")
-        rows.append(_stage_row(k, line, "pem", rec))
-    _flush(ctx, rows)
+    _stage_bundle(ctx, "pem", parsed)
 
 
 def _stage_der(ctx: LoadContext) -> None:
-    der = ctx.path.read_bytes()
     try:
-        rec = parse_der(der)
+        rec = parse_der(_read_bundle(ctx))
     except CertError as exc:
         raise SourceError(ctx.path, str(exc)) from exc
-    if not rec.has_san:
-        ctx.issues.warn(None, "certificate without subjectAltName (subject CN used)")
-    _flush(ctx, [_stage_row(1, None, "der", rec)])
+    _stage_bundle(ctx, "der", [(1, 1, rec)])
 
 
-# -- shared finish -----------------------------------------------------------------------------
-def _report_bad_names(ctx: LoadContext) -> None:
-    """Names that are not DNS names (spaces, HTML, IP addresses) are dropped and reported; e-mail
-    addresses (crt.sh lists rfc822Name SANs among the names) are dropped and counted once."""
+# -- names that are not DNS names --------------------------------------------------------------
+# A name that fails the DNS pattern but still looks like a host name (ends in a label such as
+# ".com", or holds markup) is a broken name, not an organisation.
+_HOSTLIKE = re.compile(r"(\.[A-Za-z][A-Za-z0-9-]*[A-Za-z]$)|[<>]")
+
+
+def name_kind(raw: str, *, crtsh_identities: bool) -> str:
+    """What a certificate name that is not a DNS name is: email, ip, identity (an organisation name
+    crt.sh listed among the identities it matched) or bad."""
+    if "@" in raw:
+        return "email"
+    try:
+        ipaddress.ip_address(raw.strip("[]"))
+        return "ip"
+    except ValueError:
+        pass
+    if crtsh_identities and any(c.isalpha() for c in raw) and not _HOSTLIKE.search(raw):
+        return "identity"
+    return "bad"
+
+
+def _read_other_names(ctx: LoadContext, fmt: str) -> None:
+    """E-mail addresses and IPs are counted; crt.sh's organisation identities become the record's
+    subject_o_candidates; any other non-DNS name is dropped with a warning (counted once for scans)."""
     rows = ctx.con.execute(
-        """
-        select k, crtsh_id, line, raw, contains(raw, '@') as is_email
-        from _ct_names
-        where not ok
-        order by k
-        """
+        "select k, crtsh_id, line, raw from _ct_names where not ok order by k, raw"
     ).fetchall()
-    emails = 0
-    for k, cid, line, name, is_email in rows:
-        if is_email:
-            emails += 1
-            continue
-        what = f"crt.sh id {cid}" if cid is not None else f"record {k}"
-        ctx.issues.warn(line, f"{what}: name {name[:80]!r} is not a DNS name; dropped")
-    if emails:
-        ctx.issues.warn(None, f"{emails} e-mail address(es) among the certificate names ignored")
+    counts: Counter[str] = Counter()
+    identities: dict[int, list[str]] = defaultdict(list)
+    first_bad: str | None = None
+    for k, cid, line, name in rows:
+        kind = name_kind(name, crtsh_identities=fmt in CRTSH_FORMATS)
+        counts[kind] += 1
+        if kind == "identity":
+            if name not in identities[k]:
+                identities[k].append(name)
+        elif kind == "bad":
+            first_bad = first_bad or name
+            if fmt != "sonar_ssl":
+                what = f"crt.sh id {cid}" if cid is not None else f"record {k}"
+                ctx.issues.warn(line, f"{what}: name {name[:80]!r} is not a DNS name; dropped")
+    if counts["bad"] and fmt == "sonar_ssl":
+        ctx.issues.warn(
+            None,
+            f"{counts['bad']:,} certificate names that are not DNS names dropped (e.g. {first_bad[:80]!r})",
+        )
+    if counts["email"]:
+        ctx.issues.warn(None, f"{counts['email']} e-mail address(es) among the certificate names ignored")
+    if counts["ip"]:
+        ctx.issues.warn(None, f"{counts['ip']} IP address(es) among the certificate names ignored")
+    if identities:
+        table = pa.table(
+            {"k": list(identities), "candidates": list(identities.values())},
+            schema=pa.schema([("k", pa.int64()), ("candidates", pa.list_(pa.string()))]),
+        )
+        ctx.con.register("_ct_identities", table)
+        try:
+            ctx.con.execute(
+                "update _ct_stage set subject_o_candidates = i.candidates from _ct_identities as i "
+                "where _ct_stage.k = i.k"
+            )
+        finally:
+            ctx.con.unregister("_ct_identities")
 
 
+# -- the kind ----------------------------------------------------------------------------------
 def ingest(ctx: LoadContext) -> int:
-    """The `ct` kind: detect the format, stage, validate, fill the caches, insert raw_certificates."""
+    """The `ct` kind: detect the format, stage, read the names, fill the caches, insert the rows."""
     fmt = detect_format(ctx.path)
     ctx.format = fmt
-    _create_stage(ctx)
+    stage.create(ctx)
+    scan_counts: Counter[str] = Counter()
     try:
-        if fmt in ("crtsh_json", "crtsh_csv"):
-            _stage_crtsh(ctx, fmt)
+        if fmt in CRTSH_FORMATS:
+            crtsh.stage(ctx, fmt)
         elif fmt == "get_entries":
             _stage_get_entries(ctx)
+        elif fmt == "sonar_ssl":
+            scan_counts = sonar.stage_scans(ctx)
         elif fmt == "pem":
             _stage_pem(ctx)
         else:
             _stage_der(ctx)
         ctx.con.execute("create or replace temp table _ct_names as from ct_staged_names('_ct_stage')")
-        _report_bad_names(ctx)
+        _read_other_names(ctx, fmt)
+        sonar.report(ctx, scan_counts)
         caches.fill_name_domains(ctx.con, "select name from _ct_names where ok")
-        caches.fill_org_names(ctx.con, "select subject_o from _ct_stage")
+        caches.fill_org_names(
+            ctx.con,
+            "select subject_o from _ct_stage "
+            "union all select unnest(subject_o_candidates) as subject_o from _ct_stage",
+        )
         ctx.con.execute(
             "insert into raw_certificates by name from ct_certificate_rows('_ct_stage', '_ct_names', ?)",
+            [ctx.dataset_id],
+        )
+        ctx.con.execute(
+            "insert into raw_certificate_chains by name from ct_chain_rows('_ct_chain', '_ct_stage', ?)",
             [ctx.dataset_id],
         )
         row = ctx.con.execute(
@@ -422,8 +318,17 @@ def ingest(ctx: LoadContext) -> int:
             [ctx.dataset_id],
         ).fetchall()[0]
     finally:
-        ctx.con.execute("drop table if exists _ct_stage")
-        ctx.con.execute("drop table if exists _ct_names")
-    if row[1] is not None:
-        ctx.snapshot_date = row[1]
+        stage.drop(ctx)
+    # A scan is dated by when it contacted the addresses; certificates by their log entry or validity.
+    ctx.set_snapshot(sonar.snapshot(ctx) if fmt == "sonar_ssl" else row[1], "records")
     return int(row[0])
+
+
+def prepare(paths: Any, options: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The crt.sh query that produced a file (`refresh crtsh` knows it, `--query` says it) is the
+    dataset's label, e.g. `O=PayPal`: the evidence of an organisation match names it."""
+    query = options.get("query")
+    if query and not options.get("label"):
+        text = "&".join(f"{k}={v}" for k, v in query.items()) if isinstance(query, dict) else str(query)
+        options = {**options, "label": text}
+    return list(paths), options

@@ -3,19 +3,34 @@
 `cryptography` parses the DER; a precertificate's TBSCertificate from a log leaf is wrapped in a
 Certificate SEQUENCE with an empty signature so the same parser reads it (nothing here verifies
 signatures: CT logs already did, and we only describe what was logged).
+
+Certificates seen in the wild (scan data) are not all DER: some encode a DEFAULT value explicitly
+(basicConstraints cA FALSE), which cryptography refuses when it reads the extensions. For those the
+three extensions we use (subjectAltName, basicConstraints, the CT poison) are read from the DER here,
+and the record says so (`extensions_note`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import struct
+import warnings
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID
+
+# Scan data holds certificates with a zero or negative serial (device certificates); cryptography
+# still reads them but warns on every one. We keep them (the serial is the issuer's choice, not
+# ours to validate); a cryptography that refuses them makes them rejected rows, with its message.
+warnings.filterwarnings(
+    "ignore", message="Parsed a serial number which wasn't positive", category=CryptographyDeprecationWarning
+)
 
 # RFC 6962 §3.4: MerkleTreeLeaf.version v1 = 0, leaf_type timestamped_entry = 0; LogEntryType.
 X509_ENTRY = 0
@@ -48,6 +63,8 @@ class CertRecord:
     fingerprint_sha256: str | None = None
     entry_time: dt.datetime | None = None
     has_san: bool = False
+    is_ca: bool | None = None  # basicConstraints cA; None when the certificate has no basicConstraints
+    extensions_note: str | None = None  # why the extensions were read from the DER, not by cryptography
 
 
 def _der_length(n: int) -> bytes:
@@ -166,6 +183,56 @@ def _issuer_fields(der: bytes, start: int, end: int) -> NameFields:
     return fields
 
 
+# Extension OIDs (DER content bytes) read from the DER when cryptography cannot read the extensions.
+_OID_SAN = bytes.fromhex("551d11")  # 2.5.29.17
+_OID_BASIC_CONSTRAINTS = bytes.fromhex("551d13")  # 2.5.29.19
+_OID_POISON = bytes.fromhex("2b06010401d679020403")  # 1.3.6.1.4.1.11129.2.4.3
+
+
+def raw_extensions(tbs: bytes) -> dict[bytes, bytes]:
+    """{extension OID: extnValue content} of a DER TBSCertificate, read without cryptography."""
+    _, pos, end = _tlv(tbs, 0)
+    found: dict[bytes, bytes] = {}
+    while pos < end:
+        tag, c_start, c_end = _tlv(tbs, pos)
+        pos = c_end
+        if tag != 0xA3:  # [3] extensions, after the other fields
+            continue
+        _, e_pos, e_end = _tlv(tbs, c_start)  # SEQUENCE OF Extension
+        while e_pos < e_end:
+            _, x_start, x_end = _tlv(tbs, e_pos)
+            e_pos = x_end
+            _, oid_start, oid_end = _tlv(tbs, x_start)
+            inner = oid_end
+            vtag, v_start, v_end = _tlv(tbs, inner)
+            if vtag == 0x01:  # critical BOOLEAN
+                vtag, v_start, v_end = _tlv(tbs, v_end)
+            if vtag == 0x04:
+                found[tbs[oid_start:oid_end]] = tbs[v_start:v_end]
+    return found
+
+
+def _raw_san_names(value: bytes) -> list[str]:
+    """dNSName entries ([2] IA5String) of a DER GeneralNames."""
+    names: list[str] = []
+    _, pos, end = _tlv(value, 0)
+    while pos < end:
+        tag, c_start, c_end = _tlv(value, pos)
+        if tag == 0x82:
+            names.append(value[c_start:c_end].decode("latin-1"))
+        pos = c_end
+    return names
+
+
+def _raw_is_ca(value: bytes) -> bool:
+    """basicConstraints cA of a DER (or BER: explicit FALSE) BasicConstraints SEQUENCE."""
+    _, pos, end = _tlv(value, 0)
+    if pos >= end:
+        return False
+    tag, c_start, c_end = _tlv(value, pos)
+    return tag == 0x01 and any(value[c_start:c_end])
+
+
 def record_from_cert(
     cert: x509.Certificate, *, der: bytes | None, tbs: bytes, is_precert: bool
 ) -> CertRecord:
@@ -179,14 +246,29 @@ def record_from_cert(
         raise CertError(f"unreadable issuer or subject: {exc}") from exc
     names: list[str] = []
     has_san = False
+    is_ca: bool | None = None
+    note: str | None = None
     try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names.extend(san.get_values_for_type(x509.DNSName))
-        has_san = True
-    except x509.ExtensionNotFound:
-        pass
-    except ValueError as exc:
-        raise CertError(f"unreadable extensions: {exc}") from exc
+        extensions = cert.extensions
+        try:
+            san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            names.extend(san.get_values_for_type(x509.DNSName))
+            has_san = True
+        except x509.ExtensionNotFound:
+            pass
+        with contextlib.suppress(x509.ExtensionNotFound):
+            is_ca = extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except ValueError as exc:  # not DER (e.g. an explicit DEFAULT): read the two we need ourselves
+        note = str(exc).splitlines()[0][:200]
+        try:
+            raw = raw_extensions(tbs)
+            if _OID_SAN in raw:
+                names.extend(_raw_san_names(raw[_OID_SAN]))
+                has_san = True
+            if _OID_BASIC_CONSTRAINTS in raw:
+                is_ca = _raw_is_ca(raw[_OID_BASIC_CONSTRAINTS])
+        except CertError as raw_exc:
+            raise CertError(f"unreadable extensions: {exc}; {raw_exc}") from exc
     if subject_cn and subject_cn not in names:
         names.append(subject_cn)
     try:
@@ -210,6 +292,8 @@ def record_from_cert(
         is_precert=is_precert,
         fingerprint_sha256=hashlib.sha256(der).hexdigest() if der is not None else None,
         has_san=has_san,
+        is_ca=is_ca,
+        extensions_note=note,
     )
 
 
@@ -217,19 +301,20 @@ def parse_der(der: bytes, *, is_precert: bool | None = None) -> CertRecord:
     """One DER certificate; a precertificate is recognised by its poison extension."""
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise CertError(f"not a DER certificate ({len(der)} bytes): {exc}") from exc
+    _, tbs_start, _ = _tlv(der, 0)  # Certificate SEQUENCE; the TBSCertificate comes first
+    _, _, tbs_end = _tlv(der, tbs_start)
+    tbs = der[tbs_start:tbs_end]
     if is_precert is None:
         try:
             cert.extensions.get_extension_for_oid(ExtensionOID.PRECERT_POISON)
             is_precert = True
         except x509.ExtensionNotFound:
             is_precert = False
-        except ValueError as exc:
-            raise CertError(f"unreadable extensions: {exc}") from exc
-    _, tbs_start, _ = _tlv(der, 0)  # Certificate SEQUENCE; the TBSCertificate comes first
-    _, _, tbs_end = _tlv(der, tbs_start)
-    return record_from_cert(cert, der=der, tbs=der[tbs_start:tbs_end], is_precert=is_precert)
+        except ValueError:  # record_from_cert reads the extensions from the DER and says so
+            is_precert = _OID_POISON in raw_extensions(tbs)
+    return record_from_cert(cert, der=der, tbs=tbs, is_precert=is_precert)
 
 
 def _b64(text: object, what: str) -> bytes:
@@ -274,7 +359,7 @@ def parse_log_entry(leaf_input: object, extra_data: object) -> CertRecord:
         tbs, _ = _u24(leaf, 44, "leaf_input precert_entry")
         try:
             cert = x509.load_der_x509_certificate(wrap_tbs(tbs))
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise CertError(f"precertificate TBSCertificate is not valid DER: {exc}") from exc
         precert_der = None
         if extra_data:

@@ -5,9 +5,36 @@ from __future__ import annotations
 import csv
 
 from analyzer.dns.load import BatchWriter
+from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
 
 HEADER = ("name", "type", "value", "ttl")
+# Lines looked at before deciding that a file is not a DNS export at all.
+SHAPE_LINES = 20
+
+
+def check_shape(ctx: LoadContext) -> None:
+    """Refuse, in one line, a file none of whose first lines has the name,type,value[,ttl] shape
+    (a list of domains, another kind's CSV): it would otherwise load empty with every line rejected."""
+    seen = 0
+    first: tuple[int, int] | None = None
+    with open_text(ctx.path) as fh:
+        reader = csv.reader(fh)
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if [c.strip().lower() for c in row[:3]] == list(HEADER[:3]) or len(row) in (3, 4):
+                return
+            first = first or (reader.line_num, len(row))
+            seen += 1
+            if seen >= SHAPE_LINES:
+                break
+    if first is not None:
+        raise SourceError(
+            ctx.path,
+            f"not a DNS export: none of the first {seen} line(s) has the name,type,value[,ttl] fields "
+            f"(line {first[0]} has {first[1]})",
+        )
 
 
 def load(ctx: LoadContext, writer: BatchWriter) -> int:

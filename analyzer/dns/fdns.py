@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer.compression import is_gzip
+from analyzer.compression import duckdb_readable
 from analyzer.dns.load import write_bulk
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
 
@@ -35,11 +35,11 @@ READ = """
         value
     from read_ndjson(
         ?,
+        -- named, not guessed from the path: DuckDB's guess ignores what follows a '?' in a file name
+        compression = ?,
         columns = {timestamp: 'varchar', name: 'varchar', type: 'varchar', value: 'varchar'},
         format = 'newline_delimited',
-        ignore_errors = true,
-        -- named, not guessed from the path: DuckDB's guess ignores what follows a '?' in a file name
-        compression = ?
+        ignore_errors = true
     )
 """
 
@@ -72,7 +72,7 @@ def audit_fields(ctx: LoadContext, first_line: str) -> None:
 
 
 @contextmanager
-def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list[Any]]]:
+def staged(ctx: LoadContext, fallback_date: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
     """The relation to load from, as (SQL, parameters), for every pass over the file.
 
     A .gz is parsed once into a temporary table: DuckDB scans a gzip file in one thread and would run
@@ -81,11 +81,12 @@ def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[tuple[str, list
     --related-only read the table instead of inflating the file again.
     """
     dates: list[Any] = [ctx.options.get("date"), fallback_date]
-    if not is_gzip(ctx.path):  # plain JSON lines are parsed in parallel straight from the file
-        yield SOURCE.format(relation=f"({READ})"), [*dates, ctx.duckdb_path, "none"]
-        return
-    # Only the parsed strings are staged: every computation runs later, on all cores.
-    ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [ctx.duckdb_path, "gzip"])
+    with duckdb_readable(ctx.path) as (path, compression):
+        if compression == "none":  # plain JSON lines are parsed in parallel straight from the file
+            yield SOURCE.format(relation=f"({READ})"), [*dates, path, compression]
+            return
+        # Only the parsed strings are staged: every computation runs later, on all cores.
+        ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [path, compression])
     try:
         yield SOURCE.format(relation="dns_fdns_stage"), dates
     finally:

@@ -9,6 +9,8 @@ rows alone (CASE evaluates lazily).
 
 from __future__ import annotations
 
+import weakref
+
 import duckdb
 import duckdb.func
 import idna
@@ -22,9 +24,14 @@ create or replace temp macro dns_name(x) as
         when x is null then null
         -- (trim/rtrim cost 5x more than this on 20 M rows; one trailing dot is all a name has)
         when strlen(x) = length(x) then lower(case when ends_with(x, '.') then left(x, -1) else x end)
-        else dns_idna(x)
+        else {udf}(x)
     end;
 """
+
+# The UDF's name per connection. A UDF registered inside a transaction that is then rolled back (a
+# refused file) leaves DuckDB unable to register that name again on the connection ("already
+# created") although it no longer exists: the next registration takes a fresh name.
+_UDF_NAMES: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, str] = weakref.WeakKeyDictionary()
 
 
 def _idna_label(label: str) -> str:
@@ -50,20 +57,26 @@ def _to_idna(names: pa.Array) -> pa.Array:
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Register the IDNA UDF (once per connection) and the dns_name() temp macro around it."""
-    exists = con.execute(
-        "select count(*) from duckdb_functions() where function_name = 'dns_idna'"
-    ).fetchall()
-    if not exists[0][0]:
-        con.create_function(
-            "dns_idna",
-            _to_idna,
-            [duckdb.sqltype("VARCHAR")],
-            duckdb.sqltype("VARCHAR"),
-            type=duckdb.func.ARROW,
-            null_handling=duckdb.func.SPECIAL,
-            side_effects=False,
-        )
-    con.execute(_MACROS)
+    name = _UDF_NAMES.get(con, "dns_idna")
+    exists = con.execute("select count(*) from duckdb_functions() where function_name = ?", [name]).fetchall()
+    attempt = 0
+    while not exists[0][0]:
+        try:
+            con.create_function(
+                name,
+                _to_idna,
+                [duckdb.sqltype("VARCHAR")],
+                duckdb.sqltype("VARCHAR"),
+                type=duckdb.func.ARROW,
+                null_handling=duckdb.func.SPECIAL,
+                side_effects=False,
+            )
+            break
+        except duckdb.NotImplementedException:  # lost with a rolled-back transaction: a fresh name
+            attempt += 1
+            name = f"dns_idna_{attempt}"
+    _UDF_NAMES[con] = name
+    con.execute(_MACROS.format(udf=name))
 
 
 def normalized_sql(source: str, passthrough: tuple[str, ...] = ()) -> str:
@@ -90,7 +103,7 @@ cleaned as (
         name as raw_name,
         value as raw_value,
         rt as rtype,
-        dns_name(name) as name,
+        dns_owner(name, dns_name(name)) as name,
         case
             when rt = 'MX' and mx.host <> '' then dns_name(mx.host)
             when dns_is_name_valued(rt) then dns_name(value)

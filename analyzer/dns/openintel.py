@@ -4,8 +4,11 @@ Schema (openintel.nl/background/dictionary): `query_name, query_type, response_n
 response_ttl, timestamp` (epoch ms) and one value column per record type (`ip4_address, ip6_address,
 cname_name, mx_address` + `mx_preference`, `ns_address, txt_text, soa_mname, soa_rname, ...`), the
 others null. A CNAME chain is one row per hop, each with its own `response_name`, so the owner of a
-record is `response_name`, not `query_name`. Rows without an answer (NXDOMAIN, timeouts: status_code
-other than 0, response_type null) are skipped and counted in a warning.
+record is `response_name`, not `query_name`. Rows without an answer (NXDOMAIN: response_type null)
+are skipped and counted in a warning; so are rows whose `status_code` is 65533 or above: those are
+OpenINTEL's codes for its own measurement failures (timeouts, errors), not DNS answers, whatever
+else the row holds. The snapshot date is the rows' `timestamp` (the latest day among the answered
+rows), never the partition folder the file came from.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ REQUIRED = (
     "mx_address",
     "ns_address",
 )
+# status_code values from this one up are measurement failures, not DNS response codes.
+FAILED_STATUS = 65533
+
 # response_type -> the SQL giving its value from the columns of that type (used when present).
 VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
     "A": ("ip4_address",),
@@ -89,9 +95,15 @@ def _value_sql(names: set[str]) -> str:
     return f"case upper(response_type) {' '.join(branches)} else '' end"
 
 
-def snapshot_date(ctx: LoadContext) -> dt.date | None:
-    """The day of the latest answer; a timestamp that is no plausible epoch-ms time stops the file
-    naming its row."""
+def answered(names: set[str]) -> str:
+    """The WHERE condition of the rows that are answers (fixed SQL over the file's columns)."""
+    failed = f" and coalesce(status_code, 0) < {FAILED_STATUS}" if "status_code" in names else ""
+    return f"response_type is not null{failed}"
+
+
+def snapshot_date(ctx: LoadContext, names: set[str]) -> dt.date | None:
+    """The latest day of the answered rows' timestamps (epoch ms), None when no row has one; a
+    timestamp that is no plausible epoch-ms time stops the file naming its row."""
     bad = first_row(
         ctx.con.execute(
             "select file_row_number + 1, timestamp from read_parquet(?, file_row_number = true) "
@@ -106,7 +118,8 @@ def snapshot_date(ctx: LoadContext) -> dt.date | None:
         )
     row = first_row(
         ctx.con.execute(
-            "select max(timestamp) from read_parquet(?) where response_type is not null", [ctx.duckdb_path]
+            f"select max(timestamp) from read_parquet(?) where {answered(names)}",  # noqa: S608
+            [ctx.duckdb_path],
         )
     )
     if not row or row[0] is None:
@@ -134,14 +147,25 @@ def load(
             try_cast({pref} as integer) as preference,
             try_cast({ttl} as integer) as ttl
         from read_parquet(?)
-        where response_type is not null
+        where {answered(names)}
     """  # noqa: S608 - column names come from the fixed tables above
     return write_bulk(ctx, source, [observed_on, ctx.duckdb_path], focus=focus, count_rejects=count_rejects)
 
 
-def count_unanswered(ctx: LoadContext) -> None:
+def count_unanswered(ctx: LoadContext, names: set[str]) -> None:
+    """Warn once about the rows that are no answers: measurement failures, then the unanswered."""
+    failed = f"coalesce(status_code, 0) >= {FAILED_STATUS}" if "status_code" in names else "false"
     row = first_row(
-        ctx.con.execute("select count(*) from read_parquet(?) where response_type is null", [ctx.duckdb_path])
+        ctx.con.execute(
+            f"select count(*) filter (where {failed}), "  # noqa: S608 - fixed SQL
+            f"count(*) filter (where not ({failed}) and response_type is null) from read_parquet(?)",
+            [ctx.duckdb_path],
+        )
     )
     if row and row[0]:
-        ctx.issues.warn(None, f"{row[0]:,} rows without an answer record (NXDOMAIN, timeout) skipped")
+        ctx.issues.warn(
+            None,
+            f"{row[0]:,} rows are measurement failures (status_code >= {FAILED_STATUS}), not answers; skipped",
+        )
+    if row and row[1]:
+        ctx.issues.warn(None, f"{row[1]:,} rows without an answer record (NXDOMAIN, timeout) skipped")

@@ -8,9 +8,11 @@ unbalanced parenthesis or quote at the end of the file stops the file, naming th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from analyzer.dns.load import BatchWriter
 from analyzer.errors import SourceError
@@ -106,6 +108,41 @@ def entries(path_label: str, lines: Iterator[str]) -> Iterator[Entry]:
             current = None
     if depth:
         raise SourceError(path_label, "'(' is never closed", line=opened_at)
+
+
+def soa_serial(path: Path) -> tuple[str, int] | None:
+    """(serial, line) of the first SOA record, read ahead of the load (a zone's SOA is usually its
+    first record, but a tool may have sorted it anywhere: the root zone sample has it at line
+    11,477). None when the file has no SOA."""
+    with open_text(path) as fh:
+        for entry in entries(str(path), fh):
+            words = [t.text for t in entry.tokens if not t.quoted]
+            upper = [w.upper() for w in words[:5]]
+            if "SOA" in upper:
+                rdata = words[upper.index("SOA") + 1 :]
+                return (rdata[2], entry.line) if len(rdata) >= 3 else None
+    return None
+
+
+def serial_date(serial: str) -> dt.date | None:
+    """The date of an SOA serial in the YYYYMMDDnn convention (RFC 1912 §2.2), else None."""
+    if not (len(serial) == 10 and serial.isdigit()):
+        return None
+    try:
+        day = dt.date(int(serial[:4]), int(serial[4:6]), int(serial[6:8]))
+    except ValueError:
+        return None
+    return day if 1985 <= day.year <= 2100 else None
+
+
+def origin_from_name(path: Path) -> str | None:
+    """`example.com` for example.com.zone (also compressed: .zone.gz, .zone.bz2, ...), else None."""
+    name = path.name.lower()
+    for suffix in (".gz", ".bz2", ".xz", ".zst"):
+        name = name.removesuffix(suffix)
+    if name.endswith(".zone") and len(name) > len(".zone"):
+        return path.name[: len(name) - len(".zone")]
+    return None
 
 
 def _absolute(name: str, origin: str | None, line: int) -> str:

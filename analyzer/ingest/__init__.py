@@ -9,6 +9,7 @@ imported, and importing `analyzer` imports them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,18 @@ from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
 from analyzer.workspace import Workspace
 
 __all__ = [
+    "AFTER_DROP",
     "AFTER_INGEST",
     "KINDS",
     "PREPARE",
+    "DropResult",
     "IngestRun",
     "LoadContext",
     "LoadResult",
     "Parser",
+    "after_drop",
     "after_ingest",
+    "drop_datasets",
     "ingest",
     "register_kind",
 ]
@@ -40,6 +45,11 @@ KINDS: dict[str, Parser] = {}
 PREPARE: dict[str, Prepare] = {}
 # Derived tables to bring up to date after files were loaded (each checks whether it is stale).
 AFTER_INGEST: list[Callable[[Workspace], object]] = []
+# kind -> derived tables to rebuild, inside the transaction, when a dataset of that kind is dropped.
+AFTER_DROP: dict[str, list[Callable[[Workspace], object]]] = {}
+# Tables with a dataset_id that a drop leaves alone: the dataset rows themselves (deleted last) and
+# the refresh log (history: what was fetched and ingested when).
+_KEEP_ON_DROP = ("datasets", "refresh_log")
 
 
 def register_kind(kind: str, parser: Parser, *, prepare: Prepare | None = None) -> None:
@@ -55,6 +65,73 @@ def after_ingest(hook: Callable[[Workspace], object]) -> None:
     """Run `hook(ws)` after the files of every ingest (it should return quickly when nothing changed)."""
     if hook not in AFTER_INGEST:
         AFTER_INGEST.append(hook)
+
+
+def after_drop(kind: str, hook: Callable[[Workspace], object]) -> None:
+    """Run `hook(ws)` in the transaction that drops a dataset of `kind` (derived tables that depend
+    on which files are loaded, not only on their rows)."""
+    hooks = AFTER_DROP.setdefault(kind, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+@dataclass
+class DropResult:
+    """What `drop_datasets` removed: the datasets (id, kind, source) and rows per table."""
+
+    datasets: list[dict[str, Any]]
+    rows: dict[str, int] = field(default_factory=dict)
+    attribution: AttributionResult | None = None
+
+    def summary(self) -> str:
+        shown = "; ".join(f"dataset {d['dataset_id']} ({d['kind']}, {d['source']})" for d in self.datasets)
+        rows = ", ".join(f"{n:,} from {t}" for t, n in sorted(self.rows.items()) if n)
+        return f"dropped {shown}: {rows or 'no rows'}"
+
+
+def drop_datasets(ws: Workspace, dataset_ids: Iterable[int]) -> DropResult:
+    """Remove datasets and every row they loaded (each table with a `dataset_id`), in one
+    transaction; then bring the derived tables and the stored attribution up to date."""
+    ids = sorted(set(dataset_ids))
+    if not ids:
+        raise ConfigError("name the dataset id(s) to drop; `analyzer datasets` lists them")
+    found = ws.rows(
+        "select dataset_id, kind, source from datasets where dataset_id in (select unnest(?::integer[])) "
+        "order by dataset_id",
+        [ids],
+    )
+    unknown = sorted(set(ids) - {d["dataset_id"] for d in found})
+    if unknown:
+        raise ConfigError(
+            f"no dataset {', '.join(map(str, unknown))} in {ws.path}; `analyzer datasets` lists them"
+        )
+    tables = [
+        r["table_name"]
+        for r in ws.rows(
+            "select distinct c.table_name from duckdb_columns() as c "
+            "join duckdb_tables() as t on t.table_name = c.table_name and t.schema_name = c.schema_name "
+            "and t.database_name = c.database_name "
+            "where c.column_name = 'dataset_id' and not t.temporary and t.schema_name = 'main' "
+            "and t.database_name = current_database() order by 1"
+        )
+        if r["table_name"] not in _KEEP_ON_DROP
+    ]
+    result = DropResult(found)
+    with ws.transaction() as con:
+        for table in tables:
+            row = con.execute(
+                f'delete from "{table}" where dataset_id in (select unnest(?::integer[]))',  # noqa: S608
+                [ids],
+            ).fetchall()
+            result.rows[table] = int(row[0][0]) if row else 0
+        con.execute("delete from datasets where dataset_id in (select unnest(?::integer[]))", [ids])
+        for kind in dict.fromkeys(d["kind"] for d in found):
+            for hook in AFTER_DROP.get(kind, []):
+                hook(ws)
+    for hook in AFTER_INGEST:
+        hook(ws)
+    result.attribution = attribution.ensure(ws)
+    return result
 
 
 class IngestRun(list[LoadResult]):

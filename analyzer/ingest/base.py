@@ -1,12 +1,13 @@
-"""What every ingest shares: provenance, one transaction per file, idempotence, issue counting."""
+"""What every ingest shares: provenance, one transaction per file, idempotence, issue counting, and
+how the snapshot date was found (`datasets.date_source`)."""
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import gzip
 import hashlib
 import io
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,13 @@ from typing import Any
 import duckdb
 
 from analyzer import settings
-from analyzer.compression import is_gzip, open_maybe_compressed
+from analyzer.compression import (
+    CORRUPT_ERRORS,
+    corrupt_message,
+    is_gzip,
+    literal_path,
+    open_maybe_compressed,
+)
 from analyzer.errors import AnalyzerError, SourceError
 from analyzer.safe_text import shorten
 from analyzer.workspace import Workspace, first_row
@@ -25,6 +32,18 @@ from analyzer.workspace import Workspace, first_row
 MAX_STORED_ISSUES = 1000
 # A message echoes values from the file (shown() cuts each at 80 characters); this caps the rest.
 MAX_MESSAGE = 300
+
+# How a dataset's snapshot date was found, recorded in datasets.date_source:
+DATE_SOURCES = {
+    "option": "given with --date",
+    "content": "a date the publisher wrote in the file (createDate, creationTime, Last modified, ...)",
+    "file_name": "a date in the file name (..._YYYYMMDD..., YYYY-MM-DD)",
+    "soa_serial": "the zone's SOA serial, a date (YYYYMMDDnn)",
+    "records": "the records' own timestamps (the latest day they cover)",
+    "file_mtime": "the file's modification date: a guess, pass --date",
+}
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(19\d\d|20\d\d)-?(\d\d)-?(\d\d)(?!\d)")
 
 
 @dataclass
@@ -65,6 +84,7 @@ class LoadContext:
     options: dict[str, Any]
     format: str = "unknown"
     snapshot_date: dt.date | None = None
+    date_source: str | None = None  # one of DATE_SOURCES, set with snapshot_date
     label: str | None = None
 
     @property
@@ -75,6 +95,14 @@ class LoadContext:
     def duckdb_path(self) -> str:
         """The file for DuckDB's read_* functions, which glob their argument: see literal_path."""
         return literal_path(self.path)
+
+    def set_snapshot(self, date: dt.date | None, source: str) -> bool:
+        """Date the dataset and say how the date was found; a None date changes nothing."""
+        assert source in DATE_SOURCES, source
+        if date is None:
+            return False
+        self.snapshot_date, self.date_source = date, source
+        return True
 
 
 @dataclass
@@ -89,11 +117,13 @@ class LoadResult:
     snapshot_date: dt.date | None
     skipped: bool = False
     messages: list[str] = field(default_factory=list)
+    date_source: str | None = None
 
     def summary(self) -> str:
         if self.skipped:
             return f"{self.source}: already loaded as dataset {self.dataset_id} (same sha256), skipped"
-        date = f", snapshot {self.snapshot_date}" if self.snapshot_date else ""
+        guess = " (file date, a guess: pass --date)" if self.date_source == "file_mtime" else ""
+        date = f", snapshot {self.snapshot_date}{guess}" if self.snapshot_date else ""
         return (
             f"{self.source}: {self.kind}/{self.format}{date}: {self.rows_loaded:,} rows loaded, "
             f"{self.rows_rejected:,} rejected, {self.warnings:,} warnings (dataset {self.dataset_id})"
@@ -102,13 +132,6 @@ class LoadResult:
 
 # A parser reads the file, inserts rows tagged with ctx.dataset_id, and returns rows loaded.
 Parser = Callable[[LoadContext], int]
-
-
-def literal_path(path: str | Path) -> str:
-    """A path DuckDB reads as exactly that file: absolute (no `~` expansion) with its glob
-    characters bracketed (`x[1].parquet` is not `x1.parquet`, `a*.json` not every `a...json`)."""
-    text = str(Path(path).absolute())
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -226,6 +249,27 @@ def mtime_date(path: Path) -> dt.date:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
 
 
+def date_in_name(text: str) -> dt.date | None:
+    """The first valid YYYYMMDD or YYYY-MM-DD in a file name, not part of a longer number
+    (`routeviews-rv2-20170329-0200`, `ServiceTags_Public_20250721`; not `2020090500`)."""
+    for m in _DATE_IN_NAME.finditer(text):
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def snapshot_of(ctx: LoadContext) -> tuple[dt.date, str]:
+    """(date, date_source): --date wins over what the parser found; the file's modification date is
+    the last resort, and is recorded as the guess it is."""
+    if ctx.options.get("date"):
+        return ctx.options["date"], "option"
+    if ctx.snapshot_date is not None:
+        return ctx.snapshot_date, ctx.date_source or "content"
+    return mtime_date(ctx.path), "file_mtime"
+
+
 def load_file(
     ws: Workspace,
     kind: str,
@@ -249,7 +293,7 @@ def load_file(
     if not force:
         previous = first_row(
             ws.con.execute(
-                "select dataset_id, format, snapshot_date, rows_loaded, rows_rejected, warnings "
+                "select dataset_id, format, snapshot_date, rows_loaded, rows_rejected, warnings, date_source "
                 "from datasets where kind = ? and sha256 = ? and coalesce(label, '') = ? "
                 "and status = 'loaded' order by dataset_id desc limit 1",
                 [kind, sha256, options.get("label") or ""],
@@ -266,6 +310,7 @@ def load_file(
                 previous[5],
                 previous[2],
                 skipped=True,
+                date_source=previous[6],
             )
     issues = Issues(str(path))
     with ws.transaction() as con:
@@ -288,21 +333,23 @@ def load_file(
                 path,
                 f"not valid UTF-8 at byte {exc.start}: {exc.reason}; re-save the file as UTF-8",
             ) from exc
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            where = gzip_problem(path) if is_gzip(path) else None
-            raise SourceError(path, where or f"truncated or corrupt compressed data: {exc}") from exc
+        except (*CORRUPT_ERRORS, OSError) as exc:
+            message = (gzip_problem(path) if is_gzip(path) else None) or corrupt_message(path, exc)
+            if message is None:
+                raise
+            raise SourceError(path, message) from exc
         except duckdb.Error as exc:
             raise SourceError(path, f"could not be read as {kind}: {str(exc).splitlines()[0]}") from exc
         finally:
             _CAP.reset(token)
-        # An explicit --date wins over what the data says; the file date is the last resort.
-        snapshot = options.get("date") or ctx.snapshot_date or mtime_date(path)
+        snapshot, date_source = snapshot_of(ctx)
         con.execute(
-            "update datasets set format = ?, snapshot_date = ?, rows_loaded = ?, rows_rejected = ?, "
-            "warnings = ?, label = ?, status = 'loaded' where dataset_id = ?",
+            "update datasets set format = ?, snapshot_date = ?, date_source = ?, rows_loaded = ?, "
+            "rows_rejected = ?, warnings = ?, label = ?, status = 'loaded' where dataset_id = ?",
             [
                 ctx.format,
                 snapshot,
+                date_source,
                 loaded,
                 issues.rejected,
                 issues.warnings,
@@ -326,4 +373,5 @@ def load_file(
         issues.warnings,
         snapshot,
         messages=messages,
+        date_source=date_source,
     )

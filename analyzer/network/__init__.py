@@ -3,10 +3,12 @@ Registers the `ranges`, `pfx2as`, `ip2asn` and `as2org` kinds."""
 
 from __future__ import annotations
 
-from analyzer.ingest import register_kind
+from analyzer.ingest import after_drop, register_kind
 from analyzer.network import ranges, routing
 
 register_kind("ranges", ranges.ingest_ranges)
 register_kind("pfx2as", routing.ingest_pfx2as)
 register_kind("ip2asn", routing.ingest_ip2asn)
 register_kind("as2org", routing.ingest_as2org)
+# Which range file is a provider's current one depends on the files loaded: rebuilt after a drop.
+after_drop("ranges", lambda ws: ranges.rebuild_intervals(ws.con))

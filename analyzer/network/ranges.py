@@ -13,17 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from analyzer.errors import SourceError
-from analyzer.ingest.base import LoadContext, mtime_date, open_text
+from analyzer.ingest.base import LoadContext, date_in_name, open_text, snapshot_of
 from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
 # A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
 Entry = tuple[int, str, str | None, str | None, str | None, bool]
-
-_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)-?(\d\d)-?(\d\d)(?!\d)")
 
 
 @dataclass
@@ -32,6 +31,7 @@ class Parsed:
     provider_id: str | None
     published: dt.date | None
     entries: Iterator[Entry]
+    date_source: str = "content"  # where `published` came from (ingest/base.py DATE_SOURCES)
 
 
 def _date(text: Any, fmt: str) -> dt.date | None:
@@ -119,9 +119,7 @@ def _azure(doc: dict[str, Any], name: str) -> Parsed:
                     system is None,
                 )
 
-    m = _DATE_IN_NAME.search(name)
-    published = _date("".join(m.groups()), "%Y%m%d") if m else None
-    return Parsed("azure_service_tags", "microsoft", published, entries())
+    return Parsed("azure_service_tags", "microsoft", date_in_name(name), entries(), "file_name")
 
 
 def _oracle(doc: dict[str, Any]) -> Parsed:
@@ -242,7 +240,12 @@ def _batches(entries: Iterator[Entry]) -> Iterator[pa.Table]:
 def rebuild_range_intervals(ctx: LoadContext) -> None:
     """Flatten the prefixes of the current range files (stg_range_prefixes, sql/18: one entry per
     prefix, the most specific) into net_range_intervals."""
-    con = ctx.con
+    rebuild_intervals(ctx.con)
+
+
+def rebuild_intervals(con: duckdb.DuckDBPyConnection) -> None:
+    """rebuild_range_intervals on a connection: also after a range file is dropped, when an older
+    file of the provider becomes the current one."""
     con.execute(
         "create or replace temp table _net_range_pick as "
         "select *, row_number() over () as ref from stg_range_prefixes"
@@ -278,7 +281,7 @@ def ingest_ranges(ctx: LoadContext) -> int:
         parsed = _text_layout(ctx, head)
     provider = ctx.options.get("provider") or parsed.provider_id
     ctx.format = parsed.format
-    ctx.snapshot_date = parsed.published
+    ctx.set_snapshot(parsed.published, parsed.date_source)
     con = ctx.con
     if stage(con, "_net_stage", _batches(parsed.entries)) is None:
         raise SourceError(ctx.path, f"no prefixes found in this {parsed.format} file")
@@ -297,7 +300,7 @@ def ingest_ranges(ctx: LoadContext) -> int:
     for table in ("_net_stage", "_net_ranges"):
         con.execute(f"drop table if exists {table}")
     # The dataset row gets its final format and date after the parser; stg_range_current needs them now.
-    effective = ctx.options.get("date") or ctx.snapshot_date or mtime_date(ctx.path)
+    effective, _ = snapshot_of(ctx)
     con.execute(
         "update datasets set format = ?, snapshot_date = ? where dataset_id = ?",
         [ctx.format, effective, ctx.dataset_id],

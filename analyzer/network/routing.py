@@ -16,22 +16,15 @@ from typing import Any
 import pyarrow as pa
 
 from analyzer.errors import SourceError
-from analyzer.ingest.base import LoadContext, open_text
+from analyzer.ingest.base import LoadContext, date_in_name, open_text
 from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
-_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)")
 _DIGITS = re.compile(r"^\d+$")
 
 
 def _date_from(text: str) -> dt.date | None:
-    m = _DATE_IN_NAME.search(text)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+    return date_in_name(text)
 
 
 def _data_lines(path: Path, comment: str = "#;") -> Iterator[tuple[int, str]]:
@@ -67,13 +60,12 @@ def sniff_routing(path: Path) -> str:
 
 
 def _snapshot(ctx: LoadContext) -> None:
-    ctx.snapshot_date = _date_from(ctx.path.name)
-    if ctx.snapshot_date is None:
+    if not ctx.set_snapshot(_date_from(ctx.path.name), "file_name"):
         # pyasn writes '; Original file : data/rib.20140513.0600.bz2' in its header
         with open_text(ctx.path) as fh:
             for _, raw in zip(range(10), fh, strict=False):
                 if raw.startswith(";") and "Original file" in raw:
-                    ctx.snapshot_date = _date_from(raw.rsplit("/", 1)[-1])
+                    ctx.set_snapshot(_date_from(raw.rsplit("/", 1)[-1]), "content")
 
 
 def _route_batches(ctx: LoadContext, fmt: str) -> Iterator[pa.Table]:
@@ -210,7 +202,7 @@ def ingest_ip2asn(ctx: LoadContext) -> int:
     if fmt != "iptoasn":
         raise SourceError(ctx.path, f"this looks like {fmt}; load it with `analyzer ingest pfx2as`")
     ctx.format = fmt
-    ctx.snapshot_date = _date_from(ctx.path.name)
+    ctx.set_snapshot(_date_from(ctx.path.name), "file_name")
     con = ctx.con
     names: dict[int, tuple[str, str]] = {}
     if stage(con, "_net_stage", _iptoasn_batches(ctx, names)) is None:
@@ -410,5 +402,5 @@ def ingest_as2org(ctx: LoadContext) -> int:
             "as-org2info.jsonl or pyasn asnames.json",
         )
     if ctx.snapshot_date is None:
-        ctx.snapshot_date = _date_from(ctx.path.name)
+        ctx.set_snapshot(_date_from(ctx.path.name), "file_name")
     return _insert_orgs(ctx, rows)

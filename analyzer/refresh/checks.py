@@ -11,6 +11,7 @@ import json
 import zlib
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analyzer.ingest.base import open_text
@@ -52,13 +53,15 @@ def count_rows(source: Source, path: Path) -> int | None:
                 return sum(1 for line in fh if line.strip() and not line.lstrip().startswith(("#", "//")))
         if fmt in ("tsv.gz", "pfx2as.gz", "jsonl.gz"):
             return _gzip_lines(path)
+        if fmt == "parquet":  # the footer says, nothing is read
+            return int(pq.ParquetFile(path).metadata.num_rows)
     except CheckFailed:
         raise
     except (OSError, EOFError, zlib.error) as exc:
         raise CheckFailed(f"corrupt or truncated compressed data: {exc}") from None
     except UnicodeDecodeError as exc:
         raise CheckFailed(f"not valid UTF-8 at byte {exc.start}") from None
-    except (ValueError, csv.Error) as exc:
+    except (ValueError, csv.Error, pa.ArrowException) as exc:
         raise CheckFailed(f"not valid {fmt}: {exc}") from None
     return None
 

@@ -21,6 +21,10 @@ _AS2ORG = re.compile(r"(\d{8})\.as-org2info\.(jsonl|txt)\.gz")
 _S3 = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
+class NothingPublished(DownloadError):
+    """The listing for a date holds no file: a day upstream did not publish (or not yet)."""
+
+
 @dataclass
 class Item:
     """One file to fetch: its URL, the cache file name, the date it describes, ingest options."""
@@ -136,11 +140,9 @@ def _openintel(source: Source, date: dt.date, index: str, text: str, fetcher: Fe
         )
     files = sorted(k for k in keys if k.endswith(".parquet"))
     if not files:
-        raise DownloadError(index, f"no Parquet files listed for {date} (not published yet?)")
-    return [
-        Item(urljoin(bucket_url, key), safe_name(key.rsplit("/", 1)[-1]), date, snapshot=date)
-        for key in files
-    ]
+        raise NothingPublished(index, f"no Parquet files listed for {date} (not published yet?)")
+    # No snapshot date from the partition folder: the rows' own `timestamp` dates the data.
+    return [Item(urljoin(bucket_url, key), safe_name(key.rsplit("/", 1)[-1]), date) for key in files]
 
 
 def _crtsh(source: Source, date: dt.date, entities: list[tuple[str, str, str]] | None) -> list[Item]:

@@ -27,16 +27,17 @@ from analyzer.cache import data_dir as cache_dir
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.ingest.base import file_digest
 from analyzer.refresh.checks import CheckFailed, check_file, check_unannounced, count_rows
+from analyzer.refresh.days import DateRange, short_day
 from analyzer.refresh.http import Fetcher
 from analyzer.refresh.registry import Source, load_sources, select
-from analyzer.refresh.resolve import Item, resolve
+from analyzer.refresh.resolve import Item, NothingPublished, resolve
 from analyzer.workspace import Workspace, open_workspace
 
 EXIT_OK = 0
-EXIT_PARTIAL = 2  # some datasets failed, were refused or held back; the others are done
+EXIT_PARTIAL = 2  # some datasets failed, were refused, held back or missing; the others are done
 EXIT_FAILED = 3  # nothing succeeded
 EXIT_LOCKED = 4  # another refresh is running; nothing was done
-BAD = ("failed", "refused", "held_back")
+BAD = ("failed", "refused", "held_back", "missing")
 
 
 @dataclass
@@ -45,7 +46,7 @@ class Outcome:
 
     dataset: str
     url: str
-    status: str  # dry_run | ingested | unchanged | cached_only | held_back | refused | failed
+    status: str  # dry_run | ingested | unchanged | cached_only | held_back | refused | failed | missing
     message: str = ""
     path: str | None = None
     sha256: str | None = None
@@ -80,6 +81,7 @@ class RefreshOptions:
     force: bool = False
     url: str | None = None
     crtsh_interval: float | None = None  # seconds between crt.sh requests (registry default)
+    days: DateRange | None = None  # --from/--to/--every: one snapshot per day, instead of `date`
 
 
 def _entities(ws: Workspace | None, source: Source) -> list[tuple[str, str, str]] | None:
@@ -120,7 +122,7 @@ class Refresher:
     def run(self, sources: list[Source]) -> RunReport:
         report = RunReport()
         for source in sources:
-            for outcome in self.dataset(source):
+            for outcome in self.days_of(source) if self.options.days else self.dataset(source):
                 self.log(outcome.line())
                 self._record(outcome)
                 report.outcomes.append(outcome)
@@ -159,13 +161,23 @@ class Refresher:
     # -- one file --------------------------------------------------------------------------------
     def item(self, source: Source, item: Item, *, single: bool) -> tuple[Outcome, bool]:
         """Download (or reuse) one file, check it, ingest it; the bool says whether the network was used."""
+        entry, outcome, why, network = self._fetch(source, item, single=single)
+        if outcome is not None:
+            return outcome, network
+        assert entry is not None
+        return self._ingest(source, item, entry, why), network
+
+    def _fetch(
+        self, source: Source, item: Item, *, single: bool
+    ) -> tuple[CachedFile | None, Outcome | None, str, bool]:
+        """(cached file ready to ingest, or the outcome that stops it; why; network used)."""
         existing = self.cache.complete(source.id, item.date, item.url)
         if existing is not None and existing.status == "held_back" and self.options.force:
             existing.status, existing.message = "ok", None
             self.cache.record(existing)
-            return self._ingest(source, item, existing, "held-back file accepted with --force"), False
+            return existing, None, "held-back file accepted with --force", False
         if existing is not None and not self.options.force:
-            return self._after_cache(source, item, existing, "already fetched for this date"), False
+            return *self._usable(source, item, existing, "already fetched for this date"), False
         assert self.fetcher is not None
         previous = self.cache.latest(source.id, item.url) if not self.options.force else None
         dest = self.cache.dir_for(source.id, item.date) / item.filename
@@ -179,13 +191,14 @@ class Refresher:
                 accept_types=source.accepted_types,
             )
         except AnalyzerError as exc:
-            return Outcome(source.id, item.url, "failed", str(exc)), True
+            return None, Outcome(source.id, item.url, "failed", str(exc)), "", True
         if fetched.status == "not_modified":
             if previous is None:
-                return Outcome(source.id, item.url, "failed", "HTTP 304 to an unconditional request"), True
+                failed = Outcome(source.id, item.url, "failed", "HTTP 304 to an unconditional request")
+                return None, failed, "", True
             previous.checked_at = now_utc()
             self.cache.record(previous)
-            return self._after_cache(source, item, previous, "not modified upstream"), True
+            return *self._usable(source, item, previous, "not modified upstream"), True
         sha256, size = fetched.sha256 or file_digest(dest)[0], fetched.bytes
         entry = CachedFile(
             source_id=source.id,
@@ -213,14 +226,131 @@ class Refresher:
             entry.status = "held_back" if exc.held else "refused"
             entry.message = str(exc)
             self.cache.record(entry)
-            return self._outcome(source, item, entry, entry.status, f"{dest.name}: {exc}"), True
+            return None, self._outcome(source, item, entry, entry.status, f"{dest.name}: {exc}"), "", True
         self.cache.record(entry)
-        return self._ingest(source, item, entry, f"downloaded {size:,} bytes"), True
+        return entry, None, f"downloaded {size:,} bytes", True
 
-    def _after_cache(self, source: Source, item: Item, entry: CachedFile, why: str) -> Outcome:
+    def _usable(
+        self, source: Source, item: Item, entry: CachedFile, why: str
+    ) -> tuple[CachedFile | None, Outcome | None, str]:
         if entry.status != "ok":
-            return self._outcome(source, item, entry, entry.status, f"{why}; {entry.message}")
-        return self._ingest(source, item, entry, why)
+            return None, self._outcome(source, item, entry, entry.status, f"{why}; {entry.message}"), why
+        return entry, None, why
+
+    # -- a range of days -------------------------------------------------------------------------
+    def days_of(self, source: Source) -> list[Outcome]:
+        """Every day of --from/--to/--every: days already loaded are skipped without a request, a day
+        with nothing upstream is `missing`, a day far smaller than its neighbours is held back, the
+        others are fetched and ingested in date order, each day its own snapshot."""
+        assert self.options.days is not None
+        days = self.options.days.days()
+        if self.options.dry_run:
+            outcomes = []
+            for day in days:
+                self.date = day
+                outcomes += self.dataset(source)
+            return outcomes
+        per_day: dict[dt.date, list[Outcome]] = {}
+        ready: dict[dt.date, list[tuple[Item, CachedFile, str]]] = {}
+        for day in days:
+            per_day[day], ready[day] = self._fetch_day(source, day)
+        totals = self._cached_day_rows(source)
+        for day, files in ready.items():
+            if files and all(entry.rows is not None for _, entry, _ in files):
+                totals[day] = sum(entry.rows or 0 for _, entry, _ in files)
+        outcomes: list[Outcome] = []
+        for day in days:
+            outcomes += per_day[day] + self._ingest_day(source, day, ready[day], per_day[day], totals)
+        return outcomes
+
+    def _fetch_day(
+        self, source: Source, day: dt.date
+    ) -> tuple[list[Outcome], list[tuple[Item, CachedFile, str]]]:
+        where = source.index_for(day) or source.url_for(day)
+        loaded = self._loaded_day(source, day)
+        if loaded:
+            ids = ", ".join(str(i) for i in loaded)
+            return [
+                Outcome(source.id, where, "unchanged", f"{day}: already loaded (dataset {ids}); skipped")
+            ], []
+        try:
+            items = resolve(source, day, self.fetcher)
+        except NothingPublished as exc:
+            message = f"{day}: nothing published upstream ({exc.problem}); a gap in the series, not loaded"
+            return [Outcome(source.id, exc.url, "missing", message, snapshot_date=day)], []
+        except AnalyzerError as exc:
+            return [Outcome(source.id, where, "failed", f"{day}: {exc}", snapshot_date=day)], []
+        stopped: list[Outcome] = []
+        files: list[tuple[Item, CachedFile, str]] = []
+        for item in items:
+            try:
+                entry, outcome, why, _ = self._fetch(source, item, single=False)
+            except OSError as exc:  # disk full, permissions: this file fails, the run goes on
+                entry, outcome, why = (
+                    None,
+                    Outcome(source.id, item.url, "failed", f"{item.filename}: {exc}"),
+                    "",
+                )
+            if outcome is not None:
+                stopped.append(outcome)
+            elif entry is not None:
+                files.append((item, entry, why))
+        return stopped, files
+
+    def _ingest_day(
+        self,
+        source: Source,
+        day: dt.date,
+        files: list[tuple[Item, CachedFile, str]],
+        stopped: list[Outcome],
+        totals: dict[dt.date, int],
+    ) -> list[Outcome]:
+        if not files:
+            return []
+        if stopped:  # part of a day is no snapshot: the fetched files wait in the cache
+            why = f"{day}: {len(stopped)} of {len(stopped) + len(files)} files not fetched; the day is not loaded in part"
+            return [self._outcome(source, item, entry, "held_back", why) for item, entry, _ in files]
+        reason = None
+        if day in totals and not self.options.force:
+            reason = short_day(totals[day], day, totals)
+        if reason:
+            totals.pop(day)  # not a neighbour for the days after it
+            held = []
+            for item, entry, _ in files:
+                entry.status, entry.message = "held_back", reason
+                self.cache.record(entry)
+                held.append(self._outcome(source, item, entry, "held_back", reason))
+            return held
+        return [self._ingest(source, item, entry, why) for item, entry, why in files]
+
+    def _cached_day_rows(self, source: Source) -> dict[dt.date, int]:
+        """Rows per day of the good files cached for `source` (earlier runs): the neighbours' sizes."""
+        per_day: dict[str, list[int | None]] = {}
+        for entry in self.cache.entries(source.id):
+            if entry.status == "ok":
+                per_day.setdefault(entry.date, []).append(entry.rows)
+        return {
+            dt.date.fromisoformat(day): sum(r or 0 for r in rows)
+            for day, rows in per_day.items()
+            if all(r is not None for r in rows)
+        }
+
+    def _loaded_day(self, source: Source, day: dt.date) -> list[int]:
+        """Datasets that already hold `day` of `source`: its cached files' bytes, or (with a source
+        label, as `ingest dns --source` and the registry's options give) a dataset of that label and date."""
+        if self.ws is None or not source.kind:
+            return []
+        shas = [
+            e.sha256 for e in self.cache.entries(source.id) if e.date == day.isoformat() and e.status == "ok"
+        ]
+        label = source.options.get("label") or source.options.get("source")
+        rows = self.ws.rows(
+            "select dataset_id from datasets where kind = ? and status = 'loaded' "
+            "and (sha256 in (select unnest(?::varchar[])) or (label = ? and snapshot_date = ?)) "
+            "order by dataset_id",
+            [source.kind, shas, label, day],
+        )
+        return [r["dataset_id"] for r in rows]
 
     def _offline(self, source: Source) -> list[Outcome]:
         """Re-ingest the newest cached snapshot (all its files) without touching the network."""
@@ -304,6 +434,11 @@ class Refresher:
         )
 
 
+def is_dated(source: Source) -> bool:
+    """Whether the dataset publishes one snapshot per date (a listing or a URL with the date in it)."""
+    return source.resolve == "openintel" or "{date" in source.url or "{date" in (source.index or "")
+
+
 def refresh(
     ws: Workspace | None,
     sources: list[Source],
@@ -316,6 +451,17 @@ def refresh(
     ingested, the stored attribution is brought up to date once, after the last of them."""
     if options.url and len(sources) != 1:
         raise ConfigError("--url replaces one dataset's URL: name exactly one dataset with it")
+    if options.days is not None:
+        if options.url or options.offline or options.date:
+            raise ConfigError(
+                "--from/--to fetch a range of days: use them without --date, --url or --offline"
+            )
+        undated = [s.id for s in sources if not is_dated(s)]
+        if undated:
+            raise ConfigError(
+                f"--from/--to: {', '.join(undated)} publish one current file, not dated snapshots; "
+                "name dated datasets (openintel-tranco, ...)"
+            )
     runner = Refresher(ws, cache, None if options.dry_run or options.offline else fetcher, options, log)
     if options.dry_run:
         return runner.run(sources)
