@@ -75,6 +75,7 @@ def json_lines(part: pa.Table | JsonTails | Sequence[dict[str, Any]]) -> bytes |
     """One JSON object per row, one per line (UTF-8): bytes, or an Arrow buffer (no copy)."""
     if isinstance(part, JsonTails):
         kind = part.tails.type
+
         def text(t: str) -> pa.Scalar:
             return pa.scalar(t, kind)
 

@@ -293,8 +293,10 @@ def test_bulk_lookup_command_streams_json_lines_and_csv(data: Path, db_file: Pat
 
     runner = CliRunner()
     net = data / "network"
-    for kind, path in (("ranges", net / "aws_ip_ranges_subset.json"),
-                       ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as")):
+    for kind, path in (
+        ("ranges", net / "aws_ip_ranges_subset.json"),
+        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
+    ):
         assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
     stdin = "\n".join(MIXED) + "\n"
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "--json", "-"], input=stdin)
@@ -302,7 +304,9 @@ def test_bulk_lookup_command_streams_json_lines_and_csv(data: Path, db_file: Pat
     with open_workspace(db_file) as ws:
         expected = [output.jsonable(r) for r in lookup(ws, MIXED)]
     assert [json.loads(line) for line in result.stdout.splitlines()] == json.loads(json.dumps(expected))
-    result = runner.invoke(app, ["--db", str(db_file), "lookup", "--format", "csv", "8.8.8.8", "-"], input=stdin)
+    result = runner.invoke(
+        app, ["--db", str(db_file), "lookup", "--format", "csv", "8.8.8.8", "-"], input=stdin
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == ",".join(["name", *COLUMNS])
