@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import duckdb
+
 from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
 from analyzer.meta import get_meta, set_meta
@@ -47,10 +49,13 @@ def refresh(ws: Workspace) -> AttributionResult:
     try:
         with ws.transaction() as con:
             con.execute("delete from attr_scope_names")
-            con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
-            con.execute("set variable attr_dns_scope = 'entities'")
             con.execute("delete from attr_entity_services_store")
-            con.execute("insert into attr_entity_services_store select * from int_entity_services")
+            # No domain linked to any entity: no name in scope and no row, known without walking
+            # the snapshot (the walk scans every record once per hop even from no seed).
+            if has_linked_domains(con):
+                con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
+                con.execute("set variable attr_dns_scope = 'entities'")
+                con.execute("insert into attr_entity_services_store select * from int_entity_services")
             con.execute("reset variable attr_dns_scope")
             fingerprint = first_row(con.execute("select attr_inputs_fingerprint()"))
             assert fingerprint is not None
@@ -66,6 +71,12 @@ def refresh(ws: Workspace) -> AttributionResult:
         ws.con.execute("reset variable attr_dns_scope")
     assert counts is not None
     return AttributionResult(int(counts[0]), int(counts[1]), int(counts[2]), time.perf_counter() - started)
+
+
+def has_linked_domains(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any domain is linked to an entity (int_entity_domains has a row)."""
+    row = first_row(con.execute("select exists (select 1 from int_entity_domains)"))
+    return bool(row and row[0])
 
 
 def ensure(ws: Workspace) -> AttributionResult | None:
