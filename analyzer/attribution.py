@@ -16,6 +16,7 @@ import duckdb
 
 from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
+from analyzer.materialize import materialized
 from analyzer.meta import get_meta, set_meta
 from analyzer.workspace import Workspace
 
@@ -55,7 +56,8 @@ def refresh(ws: Workspace) -> AttributionResult:
             if has_linked_domains(con):
                 con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
                 con.execute("set variable attr_dns_scope = 'entities'")
-                con.execute("insert into attr_entity_services_store select * from int_entity_services")
+                with materialized(con):  # each shared view once, not once per reader
+                    con.execute("insert into attr_entity_services_store select * from int_entity_services")
             con.execute("reset variable attr_dns_scope")
             fingerprint = first_row(con.execute("select attr_inputs_fingerprint()"))
             assert fingerprint is not None

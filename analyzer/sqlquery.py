@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer import attribution
+from analyzer import attribution, domain_store
 from analyzer.errors import SQLError
 from analyzer.workspace import Workspace
 
@@ -14,6 +14,7 @@ def run_query(ws: Workspace, query: str) -> list[dict[str, Any]]:
     if not query.strip():
         raise SQLError("empty query")
     attribution.ensure_if_stored(ws, query)
+    domain_store.ensure_if_named(ws, query)
     cur = ws.execute(query)
     if cur.description is None:
         return []
