@@ -56,9 +56,14 @@ def refresh(ws: Workspace) -> AttributionResult:
             if has_linked_domains(con):
                 con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
                 con.execute("set variable attr_dns_scope = 'entities'")
+                # certificate rows only for the linked domains (a tls_ca row's domain is registrable)
+                con.execute(
+                    "set variable attr_domain_names = (select list(distinct domain) from int_entity_domains)"
+                )
                 with materialized(con):  # each shared view once, not once per reader
                     con.execute("insert into attr_entity_services_store select * from int_entity_services")
             con.execute("reset variable attr_dns_scope")
+            con.execute("reset variable attr_domain_names")
             fingerprint = first_row(con.execute("select attr_inputs_fingerprint()"))
             assert fingerprint is not None
             set_meta(con, FINGERPRINT_KEY, fingerprint[0])
@@ -71,6 +76,7 @@ def refresh(ws: Workspace) -> AttributionResult:
     finally:
         # after a rollback too: the session must not keep reading the scoped records
         ws.con.execute("reset variable attr_dns_scope")
+        ws.con.execute("reset variable attr_domain_names")
     assert counts is not None
     return AttributionResult(int(counts[0]), int(counts[1]), int(counts[2]), time.perf_counter() - started)
 
