@@ -119,9 +119,9 @@ def _stream(ctx: LoadContext, dates: list[Any]) -> Iterator[list[Any]]:
     stop = threading.Event()
 
     def read() -> None:
-        cur = ctx.con.cursor()
+        # A DuckDB of its own, one thread: the parse never waits for the loader's worker threads
+        cur = duckdb.connect(config={"threads": 1, "enable_progress_bar": False})
         try:
-            cur.execute("set enable_progress_bar = false")
             for batch in cur.sql(READ, params=[str(ctx.path)]).to_arrow_reader(BATCH_ROWS):
                 if stop.is_set():
                     return
