@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 import polars as pl
 import pyarrow as pa
 
-from analyzer import attribution
+from analyzer import attribution, domain_store
 from analyzer.explain import explain as explain_target
 from analyzer.explain import to_rows as explanation_rows
 from analyzer.lookup import lookup_frame
@@ -96,9 +96,17 @@ class Analyzer(Workspace):
         frame = lookup_frame(self, targets)
         return frame.to_arrow() if arrow else frame
 
+    def domain_services(self, domains: str | Iterable[str], *, arrow: bool = False) -> Frame:
+        """Who serves some domains (attr_domain_services rows), from the stored answer, computed
+        for the names it lacks (as `analyzer services`)."""
+        rows = domain_store.services(self, [domains] if isinstance(domains, str) else domains)
+        frame = pl.DataFrame(rows) if rows else pl.DataFrame()
+        return frame.to_arrow() if arrow else frame
+
     def sql(self, query: str, *, arrow: bool = False) -> Frame:
         """Any query over the database; the result as a DataFrame."""
         attribution.ensure_if_stored(self, query)
+        domain_store.ensure_if_named(self, query)
         cursor = self.execute(query)
         if cursor.description is None:
             return pa.table({}) if arrow else pl.DataFrame()

@@ -12,8 +12,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import duckdb
+
 from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
+from analyzer.materialize import materialized
 from analyzer.meta import get_meta, set_meta
 from analyzer.workspace import Workspace
 
@@ -47,11 +50,20 @@ def refresh(ws: Workspace) -> AttributionResult:
     try:
         with ws.transaction() as con:
             con.execute("delete from attr_scope_names")
-            con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
-            con.execute("set variable attr_dns_scope = 'entities'")
             con.execute("delete from attr_entity_services_store")
-            con.execute("insert into attr_entity_services_store select * from int_entity_services")
+            # No domain linked to any entity: no name in scope and no row, known without walking
+            # the snapshot (the walk scans every record once per hop even from no seed).
+            if has_linked_domains(con):
+                con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
+                con.execute("set variable attr_dns_scope = 'entities'")
+                # certificate rows only for the linked domains (a tls_ca row's domain is registrable)
+                con.execute(
+                    "set variable attr_domain_names = (select list(distinct domain) from int_entity_domains)"
+                )
+                with materialized(con):  # each shared view once, not once per reader
+                    con.execute("insert into attr_entity_services_store select * from int_entity_services")
             con.execute("reset variable attr_dns_scope")
+            con.execute("reset variable attr_domain_names")
             fingerprint = first_row(con.execute("select attr_inputs_fingerprint()"))
             assert fingerprint is not None
             set_meta(con, FINGERPRINT_KEY, fingerprint[0])
@@ -64,8 +76,15 @@ def refresh(ws: Workspace) -> AttributionResult:
     finally:
         # after a rollback too: the session must not keep reading the scoped records
         ws.con.execute("reset variable attr_dns_scope")
+        ws.con.execute("reset variable attr_domain_names")
     assert counts is not None
     return AttributionResult(int(counts[0]), int(counts[1]), int(counts[2]), time.perf_counter() - started)
+
+
+def has_linked_domains(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any domain is linked to an entity (int_entity_domains has a row)."""
+    row = first_row(con.execute("select exists (select 1 from int_entity_domains)"))
+    return bool(row and row[0])
 
 
 def ensure(ws: Workspace) -> AttributionResult | None:

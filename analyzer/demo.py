@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
-from analyzer import output
+from analyzer import domain_store, output
 from analyzer.errors import ConfigError
 from analyzer.ingest import ingest
 from analyzer.report import build_report, rich_report, write_report
@@ -54,6 +54,8 @@ def build_demo(db: Path, console: Console) -> Workspace:
         options = {"date": step.date} if step.date else None
         for result in ingest(ws, step.kind, step.files, options=options):
             console.print(f"  loaded {result.summary()}", highlight=False, markup=False)
+    # a small database: every domain's answer is stored too, so attr_domain_services answers at once
+    console.print(f"  {domain_store.store_all(ws).summary()}", highlight=False, markup=False)
     return ws
 
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from analyzer.ct.observations import served_certificates
 from analyzer.dns.lookup import attach_attribution, lookup_hostnames
-from analyzer.network.lookup import attribute_addresses
+from analyzer.network.lookup import COLUMNS, attribute_addresses, attribute_arrow
+from analyzer.network.points import Ip4Points, is_ipv4
+from analyzer.output import JsonTails
 from analyzer.workspace import Workspace
 
 
@@ -70,3 +74,37 @@ def lookup_frame(ws: Workspace, targets: str | Iterable[str]) -> pl.DataFrame:
     if names:
         frames.append(pl.DataFrame(hostname_lookup(ws, names)))
     return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+
+# A part of the answer of a bulk lookup: address rows as Arrow (COLUMNS of the network capability)
+# or already as JSON (`as_json`), or hostname results as dicts; parts come in input order.
+Part = pa.Table | JsonTails | list[dict[str, Any]]
+
+
+def stream_lookup(ws: Workspace, chunks: Iterable[list[str]], *, as_json: bool = False) -> Iterator[Part]:
+    """The answers of `lookup`, chunk by chunk, in input order, with bounded memory: a chunk's
+    dotted-quad IPv4 addresses by a binary search over the stored points (analyzer.network.points),
+    other addresses through attribute_arrow, hostnames through the hostname lookup. The same rows
+    as `lookup` (tests/test_network_lookup.py compares them)."""
+    points: Ip4Points | None = None
+    for lines in chunks:
+        texts = pl.Series("address", lines, dtype=pl.String).str.strip_chars()
+        texts = texts.filter(texts != "")
+        if texts.is_empty():
+            continue
+        v4 = is_ipv4(texts).to_numpy()
+        kinds = np.zeros(len(texts), dtype=np.int8)  # 0 IPv4 text, 1 another address, 2 hostname
+        if not v4.all():
+            others = np.flatnonzero(~v4)
+            kinds[others] = [1 if is_address(t) else 2 for t in texts.gather(others).to_list()]
+        starts = np.flatnonzero(np.diff(kinds, prepend=-1))
+        for start, end in zip(starts, [*starts[1:], len(texts)], strict=True):
+            run = texts.slice(int(start), int(end - start))
+            kind = kinds[start]
+            if kind == 0:
+                points = points or Ip4Points(ws)
+                yield points.json_tails(run) if as_json else points.attribute(run, list(COLUMNS))
+            elif kind == 1:
+                yield attribute_arrow(ws, run.to_arrow())
+            else:
+                yield hostname_lookup(ws, run.to_list())

@@ -11,8 +11,13 @@ import decimal
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 from rich.console import Console
 from rich.table import Table
 
@@ -63,6 +68,67 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(csv_row([_csv_value(row.get(c)) for c in columns]))
+    return buf.getvalue()
+
+
+# Streamed output (bulk `analyzer lookup -`): each part of an answer is written as it comes, as
+# JSON lines or CSV rows; Arrow parts are rendered by polars, never row by row in Python. They
+# follow the same cell rules as to_json/to_csv above (dates ISO, lists joined by "; " in CSV).
+
+
+@dataclass(frozen=True)
+class JsonTails:
+    """Rows already rendered as JSON by SQL, but for their first member: `{"address": <address>`
+    then the tail (`,"family":4,...}`). For addresses that need no JSON escaping (IPv4 texts)."""
+
+    addresses: pa.Array
+    tails: pa.Array
+
+
+def json_lines(part: pa.Table | JsonTails | Sequence[dict[str, Any]]) -> bytes | pa.Buffer:
+    """One JSON object per row, one per line (UTF-8): bytes, or an Arrow buffer (no copy)."""
+    if isinstance(part, JsonTails):
+        kind = part.tails.type
+
+        def text(t: str) -> pa.Scalar:
+            return pa.scalar(t, kind)
+
+        lines = pc.binary_join_element_wise(
+            text('{"address":"'), part.addresses.cast(kind), text('"'), part.tails, text("\n"), text("")
+        )
+        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+        if not len(lines):
+            return b""
+        # the lines are back to back in the array's data buffer: write it, not one string per row
+        width = np.int64 if pa.types.is_large_string(kind) else np.int32
+        offsets = np.frombuffer(lines.buffers()[1], width, len(lines) + 1, width().itemsize * lines.offset)
+        return lines.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+    if isinstance(part, pa.Table):
+        buf = io.BytesIO()
+        frame = pl.from_arrow(part)
+        assert isinstance(frame, pl.DataFrame)
+        frame.write_ndjson(buf)
+        return buf.getvalue()
+    return "".join(json.dumps(jsonable(r), ensure_ascii=False) + "\n" for r in part).encode()
+
+
+def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str], *, header: bool) -> bytes:
+    """CSV rows of `columns` (a missing column is empty), with the header line when `header`."""
+    if not isinstance(part, pa.Table):
+        text = to_csv(part, columns)
+        return (text if header else text.split("\n", 1)[1]).encode()
+    frame = pl.from_arrow(part)
+    assert isinstance(frame, pl.DataFrame)
+    cells = []
+    for c in columns:
+        if c not in frame.columns:
+            cells.append(pl.lit(None, pl.String).alias(c))
+        elif isinstance(frame.schema[c], pl.List):
+            cells.append(pl.col(c).cast(pl.List(pl.String)).list.join("; ").alias(c))
+        else:
+            cells.append(pl.col(c))
+    buf = io.BytesIO()
+    frame.select(cells).write_csv(buf, include_header=header)
     return buf.getvalue()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer import attribution
+from analyzer import attribution, domain_store
 from analyzer.errors import SQLError
 from analyzer.safe_text import shown
 from analyzer.workspace import Workspace
@@ -54,6 +54,7 @@ def run_query(ws: Workspace, query: str, *, write: bool = False) -> list[dict[st
         raise SQLError("empty query")
     check_query(ws, query, write=write)
     attribution.ensure_if_stored(ws, query)
+    domain_store.ensure_if_named(ws, query)
     if not write:
         # SET cannot switch extension auto-loading (or anything else) back on for this query.
         ws.con.execute("set lock_configuration = true")

@@ -91,9 +91,11 @@ cert_cas as (
         and i.issuer_cn is not distinct from c.issuer_cn
 ),
 
+-- the registrable domains computed at ingest (raw_certificates.domains), not the PSL per name
+-- again; `set variable attr_domain_names = [...]` (analyzer/domain_store.py) keeps only those
 cert_domains as (
     select distinct
-        registrable_domain(ltrim(u.san, '*.')) as domain,
+        u.domain,
         c.ca_provider,
         c.cert_id,
         c.issuer_o,
@@ -101,7 +103,9 @@ cert_domains as (
         c.not_before,
         c.not_after,
         c.dataset_id
-    from cert_cas as c, unnest(c.sans) as u(san)
+    from cert_cas as c, unnest(c.domains) as u(domain)
+    where getvariable('attr_domain_names') is null
+        or list_contains(cast(getvariable('attr_domain_names') as varchar[]), u.domain)
 ),
 
 tls as (

@@ -24,6 +24,8 @@ san_names as (
     from stg_certificates as c, unnest(c.sans) as u(san)
 ),
 
+-- a row under the linked domain, or for the linked name itself: two equi-joins (an OR join
+-- condition is a nested loop over every row of int_domain_services), each pair once
 candidates as (
     select
         l.*,
@@ -31,7 +33,14 @@ candidates as (
     from links as l
     inner join int_domain_services as s
         on s.registrable_domain = l.linked_domain
-        or s.domain = l.linked_domain
+    union all
+    select
+        l.*,
+        s.*
+    from links as l
+    inner join int_domain_services as s
+        on s.domain = l.linked_domain
+    where s.registrable_domain is distinct from l.linked_domain
 ),
 
 scoped as (

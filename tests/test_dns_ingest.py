@@ -167,3 +167,21 @@ def test_related_only_keeps_linked_names_their_targets_and_the_targets_addresses
 def test_string_compression_is_off_only_while_loading(ws: Workspace) -> None:
     ingest(ws, "dns", [DNS / "fdns_sample.json.gz"])
     assert ws.con.execute("select current_setting('disabled_compression_methods')").fetchall() == [("",)]
+
+
+def test_a_gzip_file_streamed_in_small_batches_loads_the_same_rows_as_plain_json_lines(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .gz is staged batch by batch (bounded memory); a plain file is read in one statement."""
+    from analyzer.dns import fdns
+
+    monkeypatch.setattr(fdns, "BATCH_ROWS", 2)
+    plain = tmp_path / "2025-07-20-1752969600-fdns_any.json"
+    with gzip.open(DNS / "fdns_bad_lines.json.gz", "rt") as fh:
+        plain.write_text(fh.read())
+    [streamed] = ingest(ws, "dns", [DNS / "fdns_bad_lines.json.gz"])
+    [whole] = ingest(ws, "dns", [plain])
+    assert (streamed.rows_loaded, streamed.rows_rejected) == (whole.rows_loaded, whole.rows_rejected)
+    assert streamed.rows_loaded > 2 and streamed.rows_rejected > 0
+    query = "select name, rtype, value, observed_on from raw_dns_records where dataset_id = ? order by all"
+    assert ws.rows(query, [streamed.dataset_id]) == ws.rows(query, [whole.dataset_id])

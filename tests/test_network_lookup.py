@@ -177,7 +177,8 @@ def test_lookup_command_json_and_stdin(data: Path, db_file: Path) -> None:
     result = runner.invoke(
         app, ["--db", str(db_file), "lookup", "--json", "-"], input="3.5.140.1\n\n52.95.110.1\n"
     )
-    assert [r["range_service"] for r in json.loads(result.stdout)] == ["S3", "ROUTE53"]
+    # bulk input: one JSON object per line
+    assert [json.loads(line)["range_service"] for line in result.stdout.splitlines()] == ["S3", "ROUTE53"]
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "www.example.com"])
     assert result.exit_code == 0 and "not in the loaded DNS data" in result.stdout
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "3.5.140.1"])
@@ -216,3 +217,114 @@ def test_a_few_addresses_keep_the_sorted_asof_plan(loaded: Workspace) -> None:
     plan = loaded.con.execute("explain select * from net_attribute('few')").fetchall()[0][1]
     joins = set(re.findall(r"─ ([A-Za-z ]*Join) ─", plan))
     assert "Asof Join" in joins and "Nested Loop Join" not in joins, joins
+
+
+# Bulk lookups (`analyzer lookup -`): texts the fast IPv4 path must treat as Python's ipaddress does,
+# other addresses, hostnames and blanks, mixed, so that every path and every boundary is crossed.
+MIXED = [
+    "8.8.8.8",
+    " 3.5.140.1 ",
+    "",
+    "192.0.2.1",
+    "0.0.0.0",
+    "255.255.255.255",
+    "2606:4700::1",
+    "::ffff:8.8.8.8",
+    "01.2.3.4",
+    "999.1.1.1",
+    "1.2.3",
+    "www.example.com",
+    "nosuch.example.com",
+    "8.8.1.1",
+    "12.1.1.1",
+    "3.5.140.0",
+    "3.5.143.255",
+]
+
+
+def _flat(parts: list) -> list[dict]:
+    return [row for part in parts for row in (part if isinstance(part, list) else part.to_pylist())]
+
+
+def test_streamed_lookup_gives_the_same_rows_as_the_lookup_in_input_order(
+    loaded: Workspace, tmp_path: Path
+) -> None:
+    from analyzer.lookup import lookup, stream_lookup
+
+    fdns = tmp_path / "2025-07-20-1752969600-fdns_any.json"
+    fdns.write_text(FDNS_LINES)
+    ingest(loaded, "dns", [fdns])
+    expected = lookup(loaded, MIXED)
+    for size in (1, 3, len(MIXED)):
+        chunks = [MIXED[i : i + size] for i in range(0, len(MIXED), size)]
+        assert _flat(list(stream_lookup(loaded, chunks))) == expected, size
+
+
+def test_streamed_ipv4_rows_are_net_attribute_rows_at_every_interval_edge(loaded: Workspace) -> None:
+    """The stored points answer for every address between them: check the edges of every route and
+    range interval (and their neighbours) against net_attribute() itself."""
+    from analyzer.lookup import stream_lookup
+
+    edges = loaded.con.execute(
+        "select distinct ip::ubigint from (select unnest([lo - 1, lo, hi, hi + 1]) as ip from ("
+        " select lo::hugeint as lo, hi::hugeint as hi from net_route_intervals where family = 4"
+        " union all select lo::hugeint, hi::hugeint from net_range_intervals where family = 4))"
+        " where ip between 0 and 4294967295 order by 1"
+    ).fetchall()
+    texts = [".".join(str(ip >> s & 255) for s in (24, 16, 8, 0)) for (ip,) in edges]
+    assert len(texts) > 50
+    assert _flat(list(stream_lookup(loaded, [texts]))) == attribute_addresses(loaded, texts)
+
+
+def test_the_stored_points_follow_new_data(loaded: Workspace, data: Path) -> None:
+    from analyzer.lookup import stream_lookup
+
+    (before,) = _flat(list(stream_lookup(loaded, [["104.16.0.1"]])))
+    ingest(loaded, "ranges", [data / "network" / "cloudflare-v4-ip-ranges.txt"])
+    (after,) = _flat(list(stream_lookup(loaded, [["104.16.0.1"]])))
+    assert before["range_provider_id"] is None and after["range_provider_id"] == "cloudflare"
+    assert after == attribute_addresses(loaded, ["104.16.0.1"])[0]
+
+
+def test_bulk_lookup_command_streams_json_lines_and_csv(data: Path, db_file: Path) -> None:
+    from analyzer import output
+    from analyzer.lookup import lookup
+    from analyzer.workspace import open_workspace
+
+    runner = CliRunner()
+    net = data / "network"
+    for kind, path in (
+        ("ranges", net / "aws_ip_ranges_subset.json"),
+        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
+    ):
+        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    stdin = "\n".join(MIXED) + "\n"
+    result = runner.invoke(app, ["--db", str(db_file), "lookup", "--json", "-"], input=stdin)
+    assert result.exit_code == 0, result.output
+    with open_workspace(db_file) as ws:
+        expected = [output.jsonable(r) for r in lookup(ws, MIXED)]
+    assert [json.loads(line) for line in result.stdout.splitlines()] == json.loads(json.dumps(expected))
+    result = runner.invoke(
+        app, ["--db", str(db_file), "lookup", "--format", "csv", "8.8.8.8", "-"], input=stdin
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",".join(["name", *COLUMNS])
+    assert [line.split(",")[1] for line in lines[1:4]] == ["8.8.8.8", "8.8.8.8", "3.5.140.1"]
+    # a hostname is one row per final address, here an error row
+    assert any(line.startswith("nosuch.example.com,") for line in lines)
+    assert len(lines) == 1 + 1 + len([m for m in MIXED if m.strip()])
+
+
+def test_streamed_json_lines_are_the_rows_as_json(loaded: Workspace) -> None:
+    from analyzer import output
+    from analyzer.lookup import lookup, stream_lookup
+
+    texts = [m.strip() for m in MIXED if m.strip()]
+    parts = list(stream_lookup(loaded, [texts], as_json=True))
+    assert any(isinstance(p, output.JsonTails) for p in parts)
+    lines = b"".join(bytes(output.json_lines(p)) for p in parts).decode().splitlines()
+    expected = json.loads(json.dumps([output.jsonable(r) for r in lookup(loaded, texts)]))
+    assert [json.loads(line) for line in lines] == expected
+    addresses = [json.loads(line) for line in lines if '"address"' in line[:12]]
+    assert {tuple(row) for row in addresses} == {tuple(COLUMNS)}

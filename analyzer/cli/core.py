@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from analyzer import attribution, contracts, output
+from analyzer import attribution, contracts, domain_store, output
 from analyzer import demo as demo_mod
 from analyzer.cli.app import command, echo, err, out, workspace
 from analyzer.cli.options import (
@@ -84,12 +84,41 @@ def ingest(
 
 
 @command("attribute")
-def attribute(db: DbOption = None) -> None:
+def attribute(
+    all_domains: Annotated[
+        bool,
+        typer.Option(
+            "--all-domains", help="Also store who serves every domain of the data (attr_domain_services)."
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
     """Recompute the stored attribution (attr_entity_services) from the loaded data.
 
     The other commands do this when they need it; run it after changing the database by other means."""
     with workspace(db) as ws:
         out.print(attribution.refresh(ws).summary(), highlight=False)
+        if all_domains:
+            out.print(domain_store.store_all(ws).summary(), highlight=False)
+
+
+@command("services")
+def services(
+    domains: Annotated[
+        list[str], typer.Argument(help="Domains or host names, e.g. example.com www.example.com.")
+    ],
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """Who serves these domains, per service (attr_domain_services rows), from the stored answer;
+    names it lacks are computed from their own records first (seconds, not a whole snapshot)."""
+    check_format(fmt)
+    with workspace(db) as ws:
+        rows = domain_store.services(ws, domains)
+    cols = ["domain", "service", "provider_id", "provider_name", "relationship", "confidence", "observed_on"]
+    text = output.render(rows, fmt, cols if fmt == "table" else None, title=f"{len(rows)} rows", console=out)
+    if text is not None:
+        echo(text)
 
 
 @command("datasets")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import queue
 import sys
-from typing import Annotated
+import threading
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
 
+import pyarrow as pa
 import typer
 
 from analyzer import output
 from analyzer.cli.app import command, echo, out, workspace
-from analyzer.cli.options import DbOption
+from analyzer.cli.options import DbOption, check_format
 from analyzer.ct.observations import describe
+from analyzer.lookup import Part, stream_lookup
 from analyzer.lookup import lookup as lookup_items
+from analyzer.network.lookup import COLUMNS
 
 _TABLE_COLUMNS = [
     "name",
@@ -28,28 +34,47 @@ _TABLE_COLUMNS = [
     "as_country",
     "error",
 ]
+# CSV: the hostname (empty for an address) and every attribution column.
+_CSV_COLUMNS = ["name", *COLUMNS]
+# Bulk input is read in blocks of this many bytes (about 150k IPv4 lines): memory stays bounded
+# and the first answers are printed while the rest of the input is still coming.
+BLOCK_BYTES = 131072
 
 
 @command("lookup")
 def lookup(
     items: Annotated[
-        list[str], typer.Argument(help="IP addresses or hostnames; '-' reads them from stdin, one per line.")
+        list[str],
+        typer.Argument(
+            help="IP addresses or hostnames; '-' reads them from stdin, one per line (streamed: "
+            "JSON lines or CSV rows in input order, printed as they are ready)."
+        ),
     ],
     as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per address or hostname (the whole answer).")
+        bool, typer.Option("--json", help="JSON: the whole answer per address or hostname (= --format json).")
     ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     db: DbOption = None,
 ) -> None:
     """Attribution of addresses (published ranges, routing table, AS organisations, and the certificates
     TLS scans saw them serve) and of hostnames (CNAME chain, final addresses attributed, MX/NS/TXT of
-    the domain, from the latest DNS snapshot)."""
-    args = [line for item in items for line in (sys.stdin.read().splitlines() if item == "-" else [item])]
+    the domain, from the latest DNS snapshot).
+
+    With arguments, JSON is one indented array. With '-' (bulk), JSON is one object per line and CSV
+    one row per address (per final address of a hostname), written while the input is read."""
+    fmt = "json" if as_json else check_format(fmt)
+    if "-" in items:
+        _bulk(items, fmt, db)
+        return
     with workspace(db, read_only=False) as ws:
-        rows = lookup_items(ws, args)
-    if as_json:
+        rows = lookup_items(ws, items)
+    if fmt == "json":
         echo(output.to_json(rows))
         return
     table = [line for row in rows for line in _table_rows(row)]
+    if fmt == "csv":
+        echo(output.to_csv(table, _CSV_COLUMNS))
+        return
     columns = _TABLE_COLUMNS
     if any(r.get("served_certificates") for r in rows):
         columns = [*_TABLE_COLUMNS, "served"]
@@ -58,7 +83,74 @@ def lookup(
             line["served"] = "; ".join(describe(o) for o in served[:3]) + (
                 f" (+{len(served) - 3} more scans, see --json)" if len(served) > 3 else ""
             )
-    output.render(table, "table", columns, title=f"{len(args)} lookups", console=out)
+    output.render(table, "table", columns, title=f"{len(items)} lookups", console=out)
+
+
+def _chunks(items: list[str], stdin: BinaryIO) -> Iterator[list[str]]:
+    """The arguments in order, '-' replaced by stdin's lines, in blocks of about BLOCK_BYTES."""
+    for item in items:
+        if item != "-":
+            yield [item]
+            continue
+        carry = b""
+        while block := stdin.read(BLOCK_BYTES):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                yield data[:cut].decode("utf-8", errors="replace").splitlines()
+        if carry:
+            yield carry.decode("utf-8", errors="replace").splitlines()
+
+
+def _render(part: Part, fmt: str, first: bool) -> bytes | pa.Buffer | None:
+    if fmt == "json":
+        return output.json_lines(part)
+    rows = part if not isinstance(part, list) else [line for row in part for line in _table_rows(row)]
+    if fmt == "csv":
+        return output.csv_lines(rows, _CSV_COLUMNS, header=first)
+    table = rows.to_pylist() if not isinstance(rows, list) else rows
+    output.render(table, "table", _TABLE_COLUMNS, console=out)
+    return None
+
+
+def _bulk(items: list[str], fmt: str, db: object) -> None:
+    """Look up chunk after chunk while a writer thread renders and writes the previous ones (polars
+    and the DuckDB queries release the GIL, so both cores work); at most two parts wait."""
+    parts: queue.Queue[Part | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+    sys.stdout.flush()
+    sink = sys.stdout.buffer
+
+    def write() -> None:
+        first = True
+        try:
+            while (part := parts.get()) is not None:
+                data = _render(part, fmt, first)
+                first = False
+                if data:
+                    sink.write(data)
+                    sink.flush()
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+            while parts.get() is not None:  # let the producer finish
+                pass
+
+    writer = threading.Thread(target=write, name="lookup-writer", daemon=True)
+    writer.start()
+    try:
+        with workspace(db, read_only=False) as ws:  # type: ignore[arg-type]
+            for part in stream_lookup(ws, _chunks(items, sys.stdin.buffer), as_json=fmt == "json"):
+                if failure:
+                    break
+                parts.put(part)
+    finally:
+        parts.put(None)
+        writer.join()
+    if failure:
+        if isinstance(failure[0], BrokenPipeError):  # `| head`: the reader has all it wanted
+            return
+        raise failure[0]
 
 
 def _table_rows(row: dict) -> list[dict]:

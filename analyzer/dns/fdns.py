@@ -14,13 +14,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from analyzer import settings
 from analyzer.compression import duckdb_readable
 from analyzer.dns.load import write_bulk
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
@@ -71,39 +76,95 @@ def audit_fields(ctx: LoadContext, first_line: str) -> None:
             ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", 1)
 
 
-@contextmanager
-def staged(ctx: LoadContext, fallback_date: dt.date | None) -> Iterator[tuple[str, list[Any]]]:
-    """The relation to load from, as (SQL, parameters), for every pass over the file.
+# Records per staged batch of a .gz: about 100 MB of Arrow strings, so memory stays bounded
+# however large the file (the whole file staged at once took 3.5 GiB at 20 M records).
+BATCH_ROWS = 1_000_000
+_STAGE = "dns_fdns_stage"
 
-    A .gz is parsed once into a temporary table: DuckDB scans a gzip file in one thread and would run
-    the normalisation and the insert in that same thread; from the staged table both use every core
-    (20 M records: 19 s instead of 26 s, scripts/bench_dns_ingest.py), and the extra passes of
-    --related-only read the table instead of inflating the file again.
+
+@dataclass
+class Source:
+    """The relation to load from (SQL and parameters), once or once per staged batch (`many`)."""
+
+    sql: str
+    params: list[Any] | Iterable[list[Any]]
+    many: bool = False
+
+
+@contextmanager
+def staged(ctx: LoadContext, fallback_date: dt.date) -> Iterator[Source]:
+    """The relation to load from, for every pass over the file.
+
+    A .gz is decompressed and parsed by DuckDB in one thread (gzip cannot be split), so it is
+    streamed out in Arrow batches of BATCH_ROWS records by a reader thread while the main thread
+    normalises and inserts the previous batch on the other core: the two halves of the work
+    overlap and memory holds two batches, not the file. --related-only, which reads the records
+    once per pass, stages the whole file in a temporary table instead.
     """
     dates: list[Any] = [ctx.options.get("date"), fallback_date]
     with duckdb_readable(ctx.path) as (path, compression):
         if compression == "none":  # plain JSON lines are parsed in parallel straight from the file
-            yield SOURCE.format(relation=f"({READ})"), [*dates, path, compression]
+            yield Source(SOURCE.format(relation=f"({READ})"), [*dates, path, compression])
             return
-        # Only the parsed strings are staged: every computation runs later, on all cores.
-        ctx.con.execute(f"create or replace temp table dns_fdns_stage as {READ}", [path, compression])
+        if not ctx.options.get("related_only"):
+            yield Source(SOURCE.format(relation=_STAGE), _stream(ctx, [path, compression], dates), many=True)
+            return
+        ctx.con.execute(f"create or replace temp table {_STAGE} as {READ}", [path, compression])
     try:
-        yield SOURCE.format(relation="dns_fdns_stage"), dates
+        yield Source(SOURCE.format(relation=_STAGE), dates)
     finally:
         with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it; rollback drops it
-            ctx.con.execute("drop table if exists dns_fdns_stage")
+            ctx.con.execute(f"drop table if exists {_STAGE}")
+
+
+def _stream(ctx: LoadContext, read_params: list[Any], dates: list[Any]) -> Iterator[list[Any]]:
+    """Register each batch of the parsed file as the stage, then yield the INSERT's parameters."""
+    batches: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def read() -> None:
+        # A DuckDB of its own, one thread: the parse never waits for the loader's worker threads
+        cur = duckdb.connect(config={**settings.OFFLINE, "threads": "1", "enable_progress_bar": "false"})
+        try:
+            for batch in cur.sql(READ, params=read_params).to_arrow_reader(BATCH_ROWS):
+                if stop.is_set():
+                    return
+                batches.put(batch)
+        except BaseException as exc:  # re-raised in the loading thread
+            batches.put(exc)
+        finally:
+            cur.close()
+            batches.put(None)
+
+    reader = threading.Thread(target=read, name="fdns-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := batches.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            ctx.con.register(_STAGE, item)
+            yield dates
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                batches.get(timeout=0.1)
+        with contextlib.suppress(duckdb.Error):
+            ctx.con.unregister(_STAGE)
 
 
 def load(
     ctx: LoadContext,
-    source: tuple[str, list[Any]],
+    source: Source,
     *,
     focus: str | None = None,
     count_rejects: bool = True,
 ) -> int:
     """One pass over the staged file into raw_dns_records (focus: see load.FOCUS_SQL)."""
     before = ctx.issues.rejected
-    loaded = write_bulk(ctx, source[0], source[1], focus=focus, count_rejects=count_rejects)
+    loaded = write_bulk(
+        ctx, source.sql, source.params, focus=focus, count_rejects=count_rejects, many=source.many
+    )
     malformed = [s for s in ctx.issues.samples if s[2].startswith("malformed")]
     if count_rejects and ctx.issues.rejected > before and malformed:
         _locate_malformed(ctx)
