@@ -122,10 +122,16 @@ def test_csv_is_the_summary_and_the_matrix_and_timeline_go_beside_it(rws: Worksp
     written = write_report(build_report(rws), "csv", tmp_path / "r.csv")
     assert [p.name for p in written] == ["r.csv", "r.matrix.csv", "r.timeline.csv"]
     rows = list(csv.DictReader(io.StringIO(written[0].read_text())))
-    assert {"provider_parent", "service", "entities", "entity_names", "entities_after_listing"} <= set(rows[0])
+    assert {"provider_parent", "service", "entities", "entity_names", "entities_after_listing"} <= set(
+        rows[0]
+    )
     timeline = list(csv.DictReader(io.StringIO(written[2].read_text())))
     amazon = next(r for r in timeline if (r["service"], r["provider_id"]) == ("web_hosting", "amazon"))
-    assert (amazon["first_seen"], amazon["last_seen"], amazon["snapshots_seen"]) == ("2023-05-01", "2024-05-01", "2")
+    assert (amazon["first_seen"], amazon["last_seen"], amazon["snapshots_seen"]) == (
+        "2023-05-01",
+        "2024-05-01",
+        "2",
+    )
     assert (amazon["seen_after_listing"], amazon["ongoing"]) == ("True", "True")
     matrix = list(csv.DictReader(io.StringIO(written[1].read_text())))
     assert {r["entity_name"] for r in matrix} == {

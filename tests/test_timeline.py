@@ -127,18 +127,28 @@ def _changes(ws: Workspace, start: dt.date, end: dt.date) -> set[tuple[str, str,
 # -- attr_entity_timeline ------------------------------------------------------------------------------
 def test_timeline_gives_first_and_last_seen_and_the_listing_per_provider(ws: Workspace) -> None:
     rows = _timeline(ws)
-    google, microsoft, route53 = rows["email", "google"], rows["email", "microsoft"], rows["dns_hosting", "amazon"]
+    google, microsoft, route53 = (
+        rows["email", "google"],
+        rows["email", "microsoft"],
+        rows["dns_hosting", "amazon"],
+    )
     assert google["listed_on"] == LISTED and google["entity_name"] == "Example Vision Co."
     assert (google["first_seen"], google["last_seen"]) == (SNAPSHOTS[0], SNAPSHOTS[1])
     assert (google["snapshots_seen"], google["snapshots_total"]) == (2, 3)
     assert google["seen_after_listing"] is True and google["days_after_listing"] == 182
     assert google["ongoing"] is False  # the 2024 snapshot shows Microsoft's MX instead
-    assert (microsoft["first_seen"], microsoft["last_seen"], microsoft["snapshots_seen"]) == (SNAPSHOTS[2],) * 2 + (1,)
+    assert (microsoft["first_seen"], microsoft["last_seen"], microsoft["snapshots_seen"]) == (
+        SNAPSHOTS[2],
+    ) * 2 + (1,)
     assert microsoft["ongoing"] is True and microsoft["seen_after_listing"] is True
     assert (route53["first_seen"], route53["last_seen"], route53["snapshots_seen"]) == (*SNAPSHOTS[::2], 3)
     assert route53["ongoing"] is True and route53["relationship"] == "customer"
     alibaba = rows["web_hosting", "alibaba"]
-    assert (alibaba["last_seen"], alibaba["ongoing"], alibaba["seen_after_listing"]) == (SNAPSHOTS[2], True, True)
+    assert (alibaba["last_seen"], alibaba["ongoing"], alibaba["seen_after_listing"]) == (
+        SNAPSHOTS[2],
+        True,
+        True,
+    )
 
 
 @NETWORK
@@ -148,7 +158,11 @@ def test_timeline_web_host_follows_the_routing_table_of_each_date(ws: Workspace)
     assert (amazon["first_seen"], amazon["last_seen"], amazon["snapshots_seen"]) == (SNAPSHOTS[0],) * 2 + (1,)
     assert amazon["seen_after_listing"] is False and amazon["days_after_listing"] == -183
     assert amazon["ongoing"] is False
-    assert (alibaba["first_seen"], alibaba["snapshots_seen"], alibaba["snapshots_total"]) == (SNAPSHOTS[1], 2, 3)
+    assert (alibaba["first_seen"], alibaba["snapshots_seen"], alibaba["snapshots_total"]) == (
+        SNAPSHOTS[1],
+        2,
+        3,
+    )
 
 
 @NETWORK
@@ -168,7 +182,11 @@ def test_each_observation_is_attributed_with_the_table_of_its_own_date(ws: Works
         (SNAPSHOTS[2], "alibaba"),
     ]
     routes = [next(s for s in json.loads(r["evidence"]) if s["kind"] == "route") for r in rows]
-    assert [s["dataset_id"] for s in routes] == [tables[SNAPSHOTS[0]], tables[SNAPSHOTS[1]], tables[SNAPSHOTS[1]]]
+    assert [s["dataset_id"] for s in routes] == [
+        tables[SNAPSHOTS[0]],
+        tables[SNAPSHOTS[1]],
+        tables[SNAPSHOTS[1]],
+    ]
 
 
 def test_a_snapshot_without_a_services_record_types_neither_ends_nor_extends_its_run(
@@ -185,7 +203,9 @@ def test_a_snapshot_without_a_services_record_types_neither_ends_nor_extends_its
     rows = _timeline(ws)
     assert rows["dns_hosting", "amazon"]["snapshots_total"] == 4
     assert rows["dns_hosting", "amazon"]["last_seen"] == D(2024, 9, 1)
-    assert rows["email", "microsoft"]["snapshots_total"] == 3 and rows["email", "microsoft"]["ongoing"] is True
+    assert (
+        rows["email", "microsoft"]["snapshots_total"] == 3 and rows["email", "microsoft"]["ongoing"] is True
+    )
     assert rows["web_hosting", "alibaba"]["ongoing"] is True
 
 
@@ -224,7 +244,9 @@ def test_diff_resolves_each_date_to_the_nearest_snapshot_and_says_so(ws: Workspa
 
 
 def test_diff_refuses_a_date_before_the_first_snapshot(ws: Workspace) -> None:
-    with pytest.raises(ConfigError, match=r"--from 2021-01-01 is before the first DNS snapshot \(2022-06-01\)"):
+    with pytest.raises(
+        ConfigError, match=r"--from 2021-01-01 is before the first DNS snapshot \(2022-06-01\)"
+    ):
         diff(ws, D(2021, 1, 1), SNAPSHOTS[2])
     with pytest.raises(Exception, match="is before the first DNS snapshot"):
         ws.rows("select * from attr_changes(DATE '2022-06-01', DATE '2020-01-01')")
@@ -283,7 +305,10 @@ def test_a_new_snapshot_recomputes_only_its_own_date(files: dict[str, Any], tmp_
         run = ingest(ws, "dns", [files["dns"][2]], attribute=True)
         assert run.attribution is not None and run.attribution.snapshots == (SNAPSHOTS[2],)
         assert "recomputed the 1 DNS snapshot(s) that changed (2024-06-01)" in run.attribution.summary()
-        assert ws.rows(f"select * from attr_entity_services where observed_on < ? {ORDER}", [SNAPSHOTS[2]]) == before
+        assert (
+            ws.rows(f"select * from attr_entity_services where observed_on < ? {ORDER}", [SNAPSHOTS[2]])
+            == before
+        )
         incremental = ws.rows(f"select * from attr_entity_services {ORDER}")
         snapshots = ws.rows("select * from attr_entity_snapshots_store order by all")
         timeline = ws.rows("select * from attr_entity_timeline")
@@ -314,9 +339,9 @@ def test_a_dropped_dns_dataset_recomputes_its_dates(files: dict[str, Any], tmp_p
         ws.con.execute("update datasets set status = 'dropped' where dataset_id = ?", [dataset_id])
         result = attribution.ensure(ws)
         assert result is not None and result.snapshots == (SNAPSHOTS[2],)
-        assert ws.rows("select count(*) as n from attr_entity_services where observed_on = ?", [SNAPSHOTS[2]]) == [
-            {"n": 0}
-        ]
+        assert ws.rows(
+            "select count(*) as n from attr_entity_services where observed_on = ?", [SNAPSHOTS[2]]
+        ) == [{"n": 0}]
         assert ws.rows(f"select * from attr_entity_services {ORDER}") == ws.rows(
             f"select * from int_entity_services {ORDER}"
         )
