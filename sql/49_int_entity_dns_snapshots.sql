@@ -39,6 +39,14 @@ names as (
     group by observed_on, name, rtype
 ),
 
+-- the registrable domain as a column first: a join on the macro itself would not be a hash join
+named as (
+    select
+        *,
+        registrable_domain(name) as registrable
+    from names
+),
+
 -- two equi-joins rather than one join on `a or b`, which would compare every pair; a name that is
 -- both (a linked sub.x.com beside a linked x.com) counts once
 owned as (
@@ -48,8 +56,8 @@ owned as (
         n.name,
         n.rtype,
         n.records
-    from names as n
-    inner join links as l on l.domain = registrable_domain(n.name)
+    from named as n
+    inner join links as l on l.domain = n.registrable
     union
     select
         l.entity_id,
@@ -57,7 +65,7 @@ owned as (
         n.name,
         n.rtype,
         n.records
-    from names as n
+    from named as n
     inner join links as l on l.domain = n.name
 ),
 
