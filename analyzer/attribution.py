@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -37,6 +39,11 @@ CROSS_SNAPSHOT_DAYS = 0
 # The stored rows that come from DNS snapshots; the others (tls_ca, dated by certificates) depend
 # on no DNS dataset and stand when only DNS datasets changed.
 DNS_ROWS = "service <> 'tls_ca'"
+# Views a stored run reads several times over its few scoped records (every DNS view reads
+# stg_dns_records; web and mail both read the address attribution, whose fixed cost is the sort of
+# a routing table): each is computed once per run into a temp table of the same name, which shadows
+# the view on this connection until the run drops it. In dependency order.
+SCRATCH_VIEWS = ("stg_dns_records", "int_ip_attribution", "int_host_providers")
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,11 @@ def refresh(ws: Workspace) -> AttributionResult:
             con.execute("delete from attr_scope_names")
             con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
             con.execute("set variable attr_dns_scope = 'entities'")
-            con.execute("delete from attr_entity_services_store")
-            con.execute("insert into attr_entity_services_store select * from int_entity_services")
-            con.execute("delete from attr_entity_snapshots_store")
-            con.execute("insert into attr_entity_snapshots_store select * from int_entity_dns_snapshots")
+            with scratch(con):
+                con.execute("delete from attr_entity_services_store")
+                con.execute("insert into attr_entity_services_store select * from int_entity_services")
+                con.execute("delete from attr_entity_snapshots_store")
+                con.execute("insert into attr_entity_snapshots_store select * from int_entity_dns_snapshots")
             con.execute("reset variable attr_dns_scope")
             _record_all_dns_datasets(con)
             _store_fingerprints(con)
@@ -136,6 +144,26 @@ def ensure_if_stored(ws: Workspace, query: str | None = None) -> AttributionResu
     if not row or not row[0]:
         return None
     return ensure(ws)
+
+
+@contextmanager
+def scratch(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """SCRATCH_VIEWS materialised as temp tables for the statements inside (the same rows the views
+    give under the session's variables at entry), dropped after, also on failure."""
+    made: list[str] = []
+    try:
+        for view in SCRATCH_VIEWS:
+            # fixed names from SCRATCH_VIEWS
+            con.execute(f"create temp table {view} as select * from main.{view}")  # noqa: S608
+            made.append(view)
+        yield
+    finally:
+        for view in reversed(made):
+            try:
+                con.execute(f"drop table if exists temp.{view}")
+            except duckdb.Error:
+                # an aborted transaction refuses the drop; its rollback removes the tables anyway
+                break
 
 
 def _store_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
@@ -254,13 +282,14 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
         "select name from int_entity_dns_scope except select name from attr_scope_names"
     )
     con.execute("set variable attr_dns_scope = 'entities'")
-    for table, view, only in (
-        ("attr_entity_services_store", "int_entity_services", DNS_ROWS),
-        ("attr_entity_snapshots_store", "int_entity_dns_snapshots", "true"),
-    ):
-        # fixed names from the tuple above; the dates are parameters
-        where = f"{only} and list_contains(?, observed_on)"
-        con.execute(f"delete from {table} where {where}", [affected])  # noqa: S608
-        con.execute(f"insert into {table} select * from {view} where {where}", [affected])  # noqa: S608
+    with scratch(con):
+        for table, view, only in (
+            ("attr_entity_services_store", "int_entity_services", DNS_ROWS),
+            ("attr_entity_snapshots_store", "int_entity_dns_snapshots", "true"),
+        ):
+            # fixed names from the tuple above; the dates are parameters
+            where = f"{only} and list_contains(?, observed_on)"
+            con.execute(f"delete from {table} where {where}", [affected])  # noqa: S608
+            con.execute(f"insert into {table} select * from {view} where {where}", [affected])  # noqa: S608
     con.execute("reset variable attr_dns_scope")
     con.execute("reset variable attr_dns_dates")

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -345,3 +346,19 @@ def test_a_dropped_dns_dataset_recomputes_its_dates(files: dict[str, Any], tmp_p
         assert ws.rows(f"select * from attr_entity_services {ORDER}") == ws.rows(
             f"select * from int_entity_services {ORDER}"
         )
+
+
+def test_a_run_failing_midway_keeps_the_store_and_leaves_no_scratch_table(
+    files: dict[str, Any], tmp_path: Path
+) -> None:
+    with Workspace(tmp_path / "fail.duckdb") as ws:
+        _load(ws, files)
+        before = attribution.refresh(ws)
+        ws.con.execute(
+            "create or replace view int_entity_services as select s.* from attr_entity_services_store as s, "
+            "(select error('boom') as e) where e is null"
+        )
+        with pytest.raises(duckdb.Error, match="boom"):
+            attribution.refresh(ws)
+        assert ws.rows("select count(*) as n from attr_entity_services_store") == [{"n": before.rows}]
+        assert ws.rows("select table_name from duckdb_tables() where temporary") == []
