@@ -19,7 +19,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from analyzer import attribution
+import analyzer
+from analyzer import attribution, contracts
 from analyzer.cli import app
 from analyzer.errors import ConfigError
 from analyzer.ingest import ingest
@@ -291,6 +292,26 @@ def test_report_as_of_carries_the_timeline_up_to_that_date(ws: Workspace) -> Non
         (r["service"], r["provider_id"]) for r in report.timeline
     }
     assert "## Timeline" in render(report, "md")
+
+
+def test_notebook_api_and_contracts(scenario: Path) -> None:
+    with analyzer.open(scenario) as ws:
+        assert contracts.check(ws) == []
+        timeline = ws.entity_timeline(service="email", as_of="2023-12-31")
+        assert timeline.select("provider_id", "ongoing").rows() == [("google", True)]
+        changes = ws.changes("2022-06-01", "2024-06-01", entity="Example Vision Co.")
+        assert {("email", "microsoft", "added"), ("email", "google", "removed")} <= set(
+            changes.select("service", "provider_id", "change").rows()
+        )
+        assert ws.changes("2023-06-01", "2023-06-02").columns[:7] == [
+            "entity_id",
+            "entity_name",
+            "service",
+            "provider_id",
+            "provider_name",
+            "provider_parent",
+            "change",
+        ]
 
 
 # -- incremental attribution --------------------------------------------------------------------------

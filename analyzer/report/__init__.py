@@ -7,7 +7,7 @@ from pathlib import Path
 from analyzer.errors import ConfigError
 from analyzer.report.html import to_html
 from analyzer.report.model import Report, build_report
-from analyzer.report.query import Filters, entity_services, provider_summary
+from analyzer.report.query import Filters, entity_services, entity_timeline, provider_summary
 from analyzer.report.text import (
     matrix_csv,
     rich_report,
@@ -26,6 +26,7 @@ __all__ = [
     "Report",
     "build_report",
     "entity_services",
+    "entity_timeline",
     "provider_summary",
     "render",
     "rich_report",

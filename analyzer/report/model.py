@@ -294,7 +294,8 @@ def seen_text(row: dict[str, Any]) -> str:
     """'2 of 3 snapshots', or 'certificates' for tls_ca (dated by certificates, not snapshots)."""
     if row.get("snapshots_total") is None:
         return "certificates"
-    return f"{row['snapshots_seen']} of {row['snapshots_total']} snapshots"
+    total = row["snapshots_total"]
+    return f"{row['snapshots_seen']} of {total} snapshot{'' if total == 1 else 's'}"
 
 
 def after_listing_text(row: dict[str, Any]) -> str:
