@@ -383,3 +383,18 @@ def test_a_run_failing_midway_keeps_the_store_and_leaves_no_scratch_table(
             attribution.refresh(ws)
         assert ws.rows("select count(*) as n from attr_entity_services_store") == [{"n": before.rows}]
         assert ws.rows("select table_name from duckdb_tables() where temporary") == []
+
+
+def test_a_cross_snapshot_window_recomputes_the_neighbours_too(
+    files: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # for views that follow a chain into a neighbouring snapshot (CROSS_SNAPSHOT_DAYS > 0)
+    monkeypatch.setattr(attribution, "CROSS_SNAPSHOT_DAYS", 400)
+    with Workspace(tmp_path / "window.duckdb") as ws:
+        _load(ws, files, snapshots=2)
+        attribution.ensure(ws)
+        run = ingest(ws, "dns", [files["dns"][2]], attribute=True)
+        assert run.attribution is not None and run.attribution.snapshots == SNAPSHOTS[1:]
+        assert ws.rows(f"select * from attr_entity_services {ORDER}") == ws.rows(
+            f"select * from int_entity_services {ORDER}"
+        )
