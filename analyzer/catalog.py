@@ -19,8 +19,8 @@ import duckdb
 import yaml
 
 from analyzer import labels
-from analyzer.cursors import first_row
 from analyzer.errors import ConfigError
+from analyzer.meta import get_meta, set_meta
 from analyzer.resources import datasets_dir
 
 # Bump when the loader writes the tables differently, so unchanged files are still reloaded.
@@ -221,8 +221,7 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False, root: P
     `root` is the datasets/ folder (default: the shipped one)."""
     files = catalog_files(root)
     digest = catalog_digest(files)
-    row = first_row(con.execute("select value from analyzer_meta where key = 'catalog_digest'"))
-    if row and row[0] == digest and not force:
+    if get_meta(con, "catalog_digest") == digest and not force:
         return False
     cat = build_catalog(root=root)
     providers = [
@@ -263,11 +262,8 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False, root: P
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
                 con.executemany(f"insert into {target} values ({marks})", rows)  # noqa: S608
-        con.execute(
-            "insert or replace into analyzer_meta (key, value) values ('catalog_digest', ?), "
-            "('catalog_dropped_peer_claims', ?)",
-            [digest, str(len(cat.dropped))],
-        )
+        set_meta(con, "catalog_digest", digest)
+        set_meta(con, "catalog_dropped_peer_claims", str(len(cat.dropped)))
         con.commit()
     except BaseException:
         con.rollback()

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from analyzer.cache import Cache, data_dir
 from analyzer.errors import ConfigError
+from analyzer.meta import get_meta, set_meta
 from analyzer.resources import datasets_dir, sql_dir
 
 # registrable_domain() in sql/03 looks up a host's last 1..7 labels.
@@ -94,15 +95,14 @@ def load_public_suffixes(con: duckdb.DuckDBPyConnection, path: Path | None = Non
     path = path or psl_in_use()
     data = path.read_bytes()
     digest = _digest(data)
-    row = con.execute("select value from analyzer_meta where key = 'psl_digest'").fetchall()
-    if row and row[0][0] == digest:
+    if get_meta(con, "psl_digest") == digest:
         return False
     rules = parse_rules(data.decode("utf-8"), path.name)
     con.begin()
     try:
         _insert_rules(con, rules)
         con.execute("delete from ct_name_domains")
-        con.execute("insert or replace into analyzer_meta (key, value) values ('psl_digest', ?)", [digest])
+        set_meta(con, "psl_digest", digest)
         con.commit()
     except BaseException:
         con.rollback()

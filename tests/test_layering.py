@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "labels",
             "psl",
             "domains",
+            "sqlgraph",
         },
     ),
     ("reference data the workspace loads", {"catalog"}),
@@ -42,9 +43,9 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("ingest framework", {"ingest"}),
     ("watchlists", {"watchlists"}),
     ("capabilities", {"network", "dns", "ct"}),
-    ("answers", {"lookup", "report", "contracts", "sqlquery", "refresh"}),
+    ("answers", {"lookup", "report", "contracts", "sqlquery", "refresh", "export"}),
     ("explanations (read the report model)", {"explain"}),
-    ("entry points", {"api", "demo"}),
+    ("entry points", {"api", "demo", "spark"}),
     ("the package: open() and every capability's registration", {"analyzer"}),
     ("command line", {"cli"}),
     ("python -m analyzer", {"__main__"}),
@@ -57,6 +58,14 @@ LATE_IMPORTS = {
         "analyzer.network.lookup",
         "analyzer.lookup",
     ): "the README's former path of lookup() (module __getattr__)",
+    (
+        "analyzer.cli.spark",
+        "analyzer.spark.__main__",
+    ): "pyspark and sqlglot are an optional extra: loaded when the command runs",
+    (
+        "analyzer.spark.__main__",
+        "analyzer.spark.job",
+    ): "pyspark and sqlglot are an optional extra: loaded when the job runs",
 }
 
 

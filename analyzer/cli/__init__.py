@@ -12,6 +12,7 @@ from analyzer.cli import (
     network,  # noqa: F401
     refresh,  # noqa: F401
     report,  # noqa: F401
+    spark,  # noqa: F401
 )
 from analyzer.cli.app import app, main
 
