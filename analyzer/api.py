@@ -16,7 +16,10 @@ from analyzer.explain import to_rows as explanation_rows
 from analyzer.lookup import lookup_frame
 from analyzer.report import Filters, Report, build_report
 from analyzer.report import entity_services as entity_services_table
+from analyzer.report import entity_timeline as entity_timeline_table
 from analyzer.report import provider_summary as provider_summary_table
+from analyzer.report.changes import COLUMNS as CHANGE_COLUMNS
+from analyzer.report.changes import diff
 from analyzer.sqlquery import run_query
 from analyzer.watchlists import entities as entities_mod
 from analyzer.workspace import Workspace, arrow_of
@@ -80,6 +83,35 @@ class Analyzer(Workspace):
         """Provider parent by service: distinct entities and their names (the report's first table)."""
         filters = Filters(list_code, provider_country, service, _date(as_of))
         return _out(provider_summary_table(self, filters), arrow)
+
+    def entity_timeline(
+        self,
+        *,
+        list_code: str | None = None,
+        provider_country: str | None = None,
+        service: str | None = None,
+        as_of: str | dt.date | None = None,
+        arrow: bool = False,
+    ) -> Frame:
+        """attr_entity_timeline over the snapshots on or before `as_of` (all by default): first and
+        last seen, snapshots, after the listing, ongoing, per (entity, service, provider)."""
+        filters = Filters(list_code, provider_country, service, _date(as_of))
+        return _out(entity_timeline_table(self, filters), arrow)
+
+    def changes(
+        self,
+        from_date: str | dt.date,
+        to_date: str | dt.date,
+        *,
+        entity: str | None = None,
+        arrow: bool = False,
+    ) -> Frame:
+        """Providers added and removed between the snapshots nearest to the dates (`analyzer diff`)."""
+        start, end = _date(from_date), _date(to_date)
+        assert start is not None and end is not None
+        rows = diff(self, start, end, entity).rows
+        table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in CHANGE_COLUMNS})
+        return _out(table, arrow)
 
     def report(self, **filters: Any) -> Report:
         """The report object; render it with `analyzer.report.render(report, "html")`."""

@@ -48,6 +48,12 @@ CONTRACTS = (
     Contract(
         "attr_provider_summary", ("provider_parent", "service"), ("provider_parent", "service", "entities")
     ),
+    Contract(
+        "attr_entity_timeline",
+        ("entity_id", "service", "provider_id"),
+        ("entity_id", "entity_name", "service", "provider_id", "first_seen", "last_seen", "ongoing"),
+        _SERVICE_LABELS,
+    ),
 )
 
 

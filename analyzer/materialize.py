@@ -28,12 +28,13 @@ SHARED_VIEWS = (
 
 
 @contextmanager
-def materialized(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Inside: SHARED_VIEWS are temporary tables computed once (from the scope in force when
-    entering), so a query that reads one of them several times computes it once."""
+def materialized(con: duckdb.DuckDBPyConnection, views: tuple[str, ...] = SHARED_VIEWS) -> Iterator[None]:
+    """Inside: `views` (in dependency order) are temporary tables computed once (from the scope in
+    force when entering), so a query that reads one of them several times computes it once; they
+    are dropped after, also on failure."""
     made: list[str] = []
     try:
-        for view in SHARED_VIEWS:
+        for view in views:
             con.execute(f"create or replace temp table {view} as select * from main.{view}")  # noqa: S608 - fixed names
             made.append(view)
         yield

@@ -17,14 +17,29 @@ the demo crt.sh exports per entity. Then times, in the same run:
 - `attr_provider_summary` on top of it,
 
 and prints seconds, ratios to the baseline, row counts and the process's peak memory.
+
+Many snapshots (issue 13):
+
+    .venv/bin/python scripts/bench_attribution.py --snapshots 12 --records 2000000 --entities 1000 --add-one
+
+builds --snapshots monthly snapshots of --records records each (each its own background, generated
+with its own seed, and the entities' records; every entity moves to the next template's providers
+in one month, entity i in month 1 + i % 26, so about half of them change within the run), times the
+full `analyzer attribute` (attribution.refresh), then with --add-one loads one more monthly
+snapshot and times the incremental update `analyzer ingest` runs (attribution.ensure; target: at
+most 1/5 of the full run), then `attr_entity_timeline` and `analyzer diff` between the first and
+the last snapshot, in the process and through the CLI beside the CLI's floor (`analyzer sql
+"select 1"`); target for both under 1 s. --verify recomputes everything once more and compares.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,6 +52,7 @@ from bench_ip_lookup import generate as generate_routes  # noqa: E402
 
 from analyzer import attribution  # noqa: E402
 from analyzer.ingest import ingest  # noqa: E402
+from analyzer.report.changes import diff  # noqa: E402
 from analyzer.workspace import Workspace, first_row  # noqa: E402
 
 DEMO = ROOT / "datasets" / "demo"
@@ -56,9 +72,18 @@ def _domain(i: int) -> str:
     return f"e{i:05d}-{template}"
 
 
-def generate_entities(out: Path, n: int) -> tuple[Path, Path, Path]:
-    """Watchlist YAML, FDNS JSON lines and one crt.sh JSON export for `n` entities."""
-    watchlist, fdns, crtsh = out / "entities.yaml", out / "entities-fdns_any.json.gz", out / "crtsh.json"
+def _template(i: int, snapshot: int | None) -> str:
+    """The demo company whose records entity i has in a snapshot: its own, from month 1 + i % 26 on
+    the next one's (None: a single-snapshot run, no move)."""
+    moved = snapshot is not None and snapshot >= 1 + i % 26
+    return TEMPLATES[(i + moved) % len(TEMPLATES)]
+
+
+def generate_entities(out: Path, n: int, snapshot: int | None = None) -> tuple[Path, Path, Path]:
+    """Watchlist YAML, FDNS JSON lines and one crt.sh JSON export for `n` entities (the DNS records
+    of month `snapshot` of a many-snapshot run)."""
+    name = "entities-fdns_any.json.gz" if snapshot is None else f"entities-{snapshot:02d}-fdns_any.json.gz"
+    watchlist, fdns, crtsh = out / "entities.yaml", out / name, out / "crtsh.json"
     lines = gzip.decompress((next((DEMO / "dns").glob("*.json.gz"))).read_bytes()).decode().splitlines()
     certs = {t: json.loads((DEMO / "ct" / f"crtsh_{t}.json").read_text()) for t in TEMPLATES}
     yaml_lines = ["list: BENCH", "name: Benchmark watchlist (synthetic)", "entities:"]
@@ -72,7 +97,8 @@ def generate_entities(out: Path, n: int) -> tuple[Path, Path, Path]:
             f"    listed_on: {2019 + i % 6}-0{1 + i % 9}-15",
             f"    domains: [{{domain: {domain}, source: synthetic}}]",
         ]
-        records += [line.replace(template, domain) for line in lines if template in line]
+        source = _template(i, snapshot)
+        records += [line.replace(source, domain) for line in lines if source in line]
         for cert_no, cert in enumerate(certs[template]):
             row = dict(cert)
             row["id"] = 10_000_000 + i * 100 + cert_no
@@ -117,6 +143,126 @@ def build(out: Path, entities: int, records: int) -> tuple[Path, dict[str, float
     return db, timings
 
 
+def month(k: int) -> dt.date:
+    """The date of monthly snapshot k (0-based) of a many-snapshot run."""
+    return dt.date(2024 + k // 12, 1 + k % 12, 20)
+
+
+def snapshot_files(out: Path, k: int, entities: int, records: int) -> list[Path]:
+    """The two files of monthly snapshot k: its background and the entities' records."""
+    _, entity_dns, _ = generate_entities(out, entities, k)
+    with gzip.open(entity_dns, "rt") as fh:
+        entity_records = sum(1 for _ in fh)
+    background = out / f"background-{k:02d}-{records - entity_records}-fdns_any.json.gz"
+    if not background.exists():
+        print(
+            f"generating {records - entity_records:,} background FDNS records of month {k} ...",
+            file=sys.stderr,
+        )
+        generate_fdns(background, records - entity_records, seed=100 + k)
+    return [background, entity_dns]
+
+
+def build_snapshots(out: Path, entities: int, records: int, snapshots: int) -> tuple[Path, dict[str, float]]:
+    """The database of a many-snapshot run: the reference data once, then `snapshots` months."""
+    out.mkdir(parents=True, exist_ok=True)
+    watchlist, _, crtsh = generate_entities(out, entities, 0)
+    if not (out / "table.pfx2as").exists():
+        generate_routes(out, 1_000_000, 1)
+    db = out / f"timeline-{snapshots}x{records}.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    ws = Workspace(db)
+    timings: dict[str, float] = {}
+    steps: list[tuple[str, list[Path], dict | None]] = [
+        ("watchlist", [watchlist], None),
+        ("ranges", sorted((ROOT / "datasets" / "ranges").iterdir()), None),
+        ("pfx2as", [out / "table.pfx2as"], None),
+        ("as2org", sorted(DEMO.glob("*as-org2info*")), None),
+        ("ct", [crtsh], None),
+    ]
+    steps += [
+        ("dns", snapshot_files(out, k, entities, records), {"date": month(k)}) for k in range(snapshots)
+    ]
+    for kind, files, options in steps:
+        t = time.perf_counter()
+        ingest(ws, kind, files, options=options)
+        key = f"ingest {kind}" + (f" {options['date']}" if options else "")
+        timings[key] = time.perf_counter() - t
+    ws.close()
+    return db, timings
+
+
+def cli_seconds(*args: str) -> float:
+    """Wall seconds of one `analyzer ...` child process (output discarded)."""
+    t = time.perf_counter()
+    subprocess.run([str(ROOT / ".venv" / "bin" / "analyzer"), *args], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def run_snapshots(args: argparse.Namespace) -> None:
+    """Full attribution of N monthly snapshots, then one more incrementally, then the timeline and diff."""
+    db, timings = build_snapshots(args.out, args.entities, args.records, args.snapshots)
+    for step, seconds in timings.items():
+        print(f"{step:<30} {seconds:8.1f} s")
+    ws = Workspace(db)
+    dns_rows = first_row(ws.con.execute("select count(*) from raw_dns_records"))[0]  # type: ignore[index]
+    print(f"DNS records, {args.snapshots} snapshots     {dns_rows:,}")
+    t = time.perf_counter()
+    stored = attribution.refresh(ws)
+    full = time.perf_counter() - t
+    print(f"analyzer attribute (full)       {full:8.1f} s")
+    print(f"  {stored.summary()}")
+    last = month(args.snapshots - 1)
+    if args.add_one:
+        more = snapshot_files(args.out, args.snapshots, args.entities, args.records)
+        t = time.perf_counter()
+        ingest(ws, "dns", more, options={"date": month(args.snapshots)})
+        print(f"ingest dns, one more snapshot   {time.perf_counter() - t:8.1f} s  (not part of the ratio)")
+        t = time.perf_counter()
+        incremental = attribution.ensure(ws)
+        seconds = time.perf_counter() - t
+        assert incremental is not None and incremental.snapshots == (month(args.snapshots),), incremental
+        print(
+            f"incremental attribution         {seconds:8.1f} s  {seconds / full:5.2f} of the full run "
+            f"(target <= 0.20: {'PASS' if seconds <= full / 5 else 'FAIL'})"
+        )
+        print(f"  {incremental.summary()}")
+        last = month(args.snapshots)
+        if args.verify:
+            query = "select * from attr_entity_services order by entity_id, domain, service, provider_id, observed_on"
+            before = ws.rows(query)
+            attribution.refresh(ws)
+            same = before == ws.rows(query)
+            print(f"  incremental store equals a full recompute: {same}")
+    t = time.perf_counter()
+    timeline = ws.con.execute("select * from attr_entity_timeline").fetchall()
+    timeline_s = time.perf_counter() - t
+    t = time.perf_counter()
+    changes = diff(ws, month(0), last)
+    diff_s = time.perf_counter() - t
+    ws.close()
+    print(f"attr_entity_timeline (all rows) {timeline_s:8.2f} s  {len(timeline):,} rows (target < 1 s)")
+    print(f"diff {month(0)} -> {last}  {diff_s:8.2f} s  {len(changes.rows):,} rows (target < 1 s)")
+    floor = cli_seconds("--db", str(db), "sql", "select 1")
+    cli_diff = cli_seconds(
+        "--db", str(db), "diff", "--from", str(month(0)), "--to", str(last), "--format", "csv"
+    )
+    cli_timeline = cli_seconds(
+        "--db", str(db), "sql", "select * from attr_entity_timeline", "--format", "csv"
+    )
+    print(f"CLI floor: analyzer sql 'select 1'   {floor:6.2f} s")
+    print(
+        f"CLI analyzer diff --format csv       {cli_diff:6.2f} s  ({cli_diff - floor:+.2f} s over the floor)"
+    )
+    print(
+        f"CLI analyzer sql attr_entity_timeline {cli_timeline:5.2f} s  ({cli_timeline - floor:+.2f} s over the floor)"
+    )
+    print(
+        f"peak memory                     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    )
+
+
 def timed(ws: Workspace, sql: str) -> float:
     t = time.perf_counter()
     ws.con.execute(sql).fetchall()
@@ -131,7 +277,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
     parser.add_argument("--live", action="store_true", help="also time the live whole-snapshot view")
+    parser.add_argument("--snapshots", type=int, default=1, help="monthly snapshots of --records each")
+    parser.add_argument("--add-one", action="store_true", help="then one more snapshot, incrementally")
+    parser.add_argument("--verify", action="store_true", help="compare the incremental store with a full run")
     args = parser.parse_args()
+    if args.snapshots > 1:
+        run_snapshots(args)
+        return
     db, timings = build(args.out, args.entities, args.records)
     for step, seconds in timings.items():
         print(f"{step:<28} {seconds:8.1f} s")

@@ -76,9 +76,10 @@ def _text(lines: pa.Array) -> memoryview:
     return memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
 
 
-def generate_fdns(path: Path, records: int) -> None:
-    """`{"timestamp":"...","name":"...","type":"...","value":"..."}` lines, gzip level 6."""
-    rng = np.random.default_rng(1)
+def generate_fdns(path: Path, records: int, seed: int = 1) -> None:
+    """`{"timestamp":"...","name":"...","type":"...","value":"..."}` lines, gzip level 6 (another
+    `seed`, other records: a different snapshot)."""
+    rng = np.random.default_rng(seed)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:
         comp = zlib.compressobj(6, zlib.DEFLATED, 31)

@@ -61,6 +61,9 @@ asn_providers as (
     group by asn
 ),
 
+-- the routes as the ASOF joins need them: bounds, prefix and origins only. The AS names and catalog
+-- providers are joined to the matched rows after (matched): an ASOF join sorts its interval side,
+-- and 1.45 M enriched intervals sort 6x slower than bare ones (2.6 s against 0.4 s a call).
 routes as (
     select
         r.family,
@@ -69,16 +72,9 @@ routes as (
         r.prefix as route_prefix,
         r.origin_asns,
         r.dataset_id as route_dataset_id,
-        c.snapshot_date as route_date,
-        coalesce(o.org_name, o.as_handle) as as_name,
-        o.country as as_country,
-        o.as_handle,
-        coalesce(p1.provider_id, p2.provider_id) as asn_provider_id
+        c.snapshot_date as route_date
     from net_route_intervals as r
     inner join stg_route_current as c using (family, dataset_id)
-    left join stg_as_orgs as o on o.asn = r.origin_asns[1]
-    left join asn_providers as p1 on p1.asn = r.origin_asns[1]
-    left join asn_providers as p2 on p2.asn = r.origin_asns[2]
 ),
 
 ranges as (
@@ -163,12 +159,13 @@ matched4 as (
         a.address,
         if(a.ip is null, null, 4)::tinyint as family,
         a.ip is null as invalid,
-        a.ip <= r.route_hi as in_route,
+        a.ip <= b.route_hi as in_route,
         h.seq is not null as in_range,
         r.* exclude (lo, route_hi),
         h.* exclude (seq)
     from v4 as a
-    asof left join routes4 as r on a.ip >= r.lo
+    asof left join (select lo, route_hi from routes4) as b on a.ip >= b.lo
+    left join routes4 as r on r.lo = b.lo
     left join range_hits4 as h on h.seq = a.seq
 ),
 
@@ -178,19 +175,31 @@ matched6 as (
         a.address,
         if(a.ip is null, null, 6)::tinyint as family,
         a.ip is null as invalid,
-        a.ip <= r.route_hi as in_route,
+        a.ip <= b.route_hi as in_route,
         a.ip <= g.range_hi as in_range,
         r.* exclude (lo, route_hi),
         g.* exclude (lo, range_hi)
     from v6 as a
-    asof left join routes6 as r on a.ip >= r.lo
+    asof left join (select lo, route_hi from routes6) as b on a.ip >= b.lo
+    left join routes6 as r on r.lo = b.lo
     asof left join ranges6 as g on a.ip >= g.lo
 ),
 
 matched as (
-    select * from matched4
-    union all by name
-    select * from matched6
+    select
+        m.*,
+        coalesce(o.org_name, o.as_handle) as as_name,
+        o.country as as_country,
+        o.as_handle,
+        coalesce(p1.provider_id, p2.provider_id) as asn_provider_id
+    from (
+        select * from matched4
+        union all by name
+        select * from matched6
+    ) as m
+    left join stg_as_orgs as o on o.asn = m.origin_asns[1]
+    left join asn_providers as p1 on p1.asn = m.origin_asns[1]
+    left join asn_providers as p2 on p2.asn = m.origin_asns[2]
 ),
 
 final as (

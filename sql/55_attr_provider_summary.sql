@@ -1,5 +1,6 @@
 -- The "Google serves 9, Amazon 7, Microsoft 4" table: per provider parent and service, how many
--- distinct listed companies it serves, on each company's latest snapshot (no filter).
+-- distinct listed companies it serves, on each company's latest snapshot (no filter), and how many of
+-- them it served on or after their listing date (entities_after_listing, sql/54).
 -- grain: one row per (provider_parent, service)
 
 create or replace view attr_provider_summary as

@@ -39,7 +39,8 @@ select
     count(distinct entity_id) as entities,
     list(distinct entity_name order by entity_name) as entity_names,
     any_value(provider_country) as provider_country,
-    list(distinct provider_id order by provider_id) as provider_ids
+    list(distinct provider_id order by provider_id) as provider_ids,
+    count(distinct entity_id) filter (where observed_on >= listed_on) as entities_after_listing
 from attr_entity_services
 group by provider_parent, service
 """

@@ -118,11 +118,21 @@ def test_markdown_links_every_cell_to_its_evidence(rws: Workspace) -> None:
     assert "dataset 3 (ranges, datasets/ranges/aws-ip-ranges.json, sha256 cccccccccccc" in md
 
 
-def test_csv_is_the_summary_and_the_matrix_goes_beside_it(rws: Workspace, tmp_path: Path) -> None:
+def test_csv_is_the_summary_and_the_matrix_and_timeline_go_beside_it(rws: Workspace, tmp_path: Path) -> None:
     written = write_report(build_report(rws), "csv", tmp_path / "r.csv")
-    assert [p.name for p in written] == ["r.csv", "r.matrix.csv"]
+    assert [p.name for p in written] == ["r.csv", "r.matrix.csv", "r.timeline.csv"]
     rows = list(csv.DictReader(io.StringIO(written[0].read_text())))
-    assert {"provider_parent", "service", "entities", "entity_names"} <= set(rows[0])
+    assert {"provider_parent", "service", "entities", "entity_names", "entities_after_listing"} <= set(
+        rows[0]
+    )
+    timeline = list(csv.DictReader(io.StringIO(written[2].read_text())))
+    amazon = next(r for r in timeline if (r["service"], r["provider_id"]) == ("web_hosting", "amazon"))
+    assert (amazon["first_seen"], amazon["last_seen"], amazon["snapshots_seen"]) == (
+        "2023-05-01",
+        "2024-05-01",
+        "2",
+    )
+    assert (amazon["seen_after_listing"], amazon["ongoing"]) == ("True", "True")
     matrix = list(csv.DictReader(io.StringIO(written[1].read_text())))
     assert {r["entity_name"] for r in matrix} == {
         "Northwind Vision Technology Co., Ltd.",
@@ -170,9 +180,21 @@ def test_html_is_self_contained_escaped_and_linked(rws: Workspace) -> None:
     assert parser.external == []
     assert parser.hrefs and all(h.startswith("#") and h[1:] in parser.ids for h in parser.hrefs)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
-    assert page.count("<svg") == 2
-    assert 'id="provider-summary"' in page and 'id="entity-matrix"' in page
+    assert page.count("<svg") == 2 + 3  # the bars, the heatmap and one timeline per entity
+    assert 'id="provider-summary"' in page and 'id="entity-matrix"' in page and 'id="timeline-table"' in page
     assert "medium confidence</span>" in page and ">gateway</span>" in page
+
+
+def test_html_timeline_draws_a_span_per_provider_and_marks_the_listing(rws: Workspace) -> None:
+    report = build_report(rws)
+    page = render(report, "html")
+    svgs = re.findall(r'<svg class="chart timeline".*?</svg>', page)
+    northwind = next(s for s in svgs if 'data-entity="DEMO-nw"' in s)
+    assert northwind.count('<rect class="span') == 3  # web_hosting Amazon, email Microsoft, cdn Alibaba
+    assert "listed 2019-10-09" in northwind and northwind.count('<line class="listing"') == 1
+    spans = re.findall(r'<rect class="span (\w+)" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', northwind)
+    amazon = [s for s in spans if float(s[2]) > 4.0]  # the one that spans two snapshots is wider
+    assert len(amazon) == 1 and amazon[0][0] == "ongoing"
 
 
 def test_empty_report_still_renders(ws: Workspace) -> None:

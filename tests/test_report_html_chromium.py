@@ -1,5 +1,6 @@
-"""The HTML report in a real headless Chromium: no script errors, sorting works, the tables and both
-charts are rendered and visible in a screenshot (pixels checked with a tiny PNG decoder)."""
+"""The HTML report in a real headless Chromium: no script errors, sorting works, the tables, both
+charts and the timeline are rendered and visible in a screenshot (pixels checked with a tiny PNG
+decoder)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,16 @@ window.addEventListener('load', function () {
     r.heat = document.querySelectorAll('svg.heatmap rect.cell').length;
     var bar = document.querySelector('svg.bars rect').getBoundingClientRect();
     r.bar_width = bar.width;
+    r.timelines = document.querySelectorAll('svg.timeline').length;
+    r.spans = Array.prototype.map.call(document.querySelectorAll('svg.timeline rect.span'), function (s) { return s.getBoundingClientRect().width; });
+    r.listings = document.querySelectorAll('svg.timeline line.listing').length;
+    var listing = document.querySelector('svg.timeline line.listing').getBoundingClientRect();
+    r.listing_height = listing.height;
+    r.timeline_rows = document.querySelectorAll('#timeline-table tbody tr').length;
+    var first = document.querySelector('#timeline-table th:nth-child(5)');
+    first.click();
+    var dates = Array.prototype.map.call(document.querySelectorAll('#timeline-table tbody tr td:nth-child(5)'), function (td) { return td.textContent; });
+    r.timeline_sorted = dates.join(',') === dates.slice().sort().join(',');
     var link = document.querySelector('#entity-matrix a[href^="#ev-"]');
     link.click();
     r.opened = document.getElementById(link.getAttribute('href').slice(1)).open;
@@ -140,6 +151,9 @@ def test_page_runs_without_errors_and_its_tables_sort(page: Path, tmp_path: Path
     assert probe["bars"] == 6 and probe["heat"] == 3 * 6
     assert probe["bar_width"] > 0
     assert probe["opened"] is True
+    assert probe["timelines"] == 3 and probe["listings"] == 3 and probe["timeline_rows"] == 7
+    assert len(probe["spans"]) == 7 and min(probe["spans"]) >= 4 and probe["listing_height"] > 20
+    assert probe["timeline_sorted"]
 
 
 def test_screenshot_shows_tables_and_charts(html: str, tmp_path: Path) -> None:
@@ -161,3 +175,21 @@ def test_screenshot_shows_tables_and_charts(html: str, tmp_path: Path) -> None:
     purple = sum(n for (r, g, b), n in colors.items() if r - g > 15 and b - g > 25)
     assert purple > 300, "no heatmap cells (#7b3fa0, purple: nothing else on the page is) on screen"
     assert colors.get((238, 242, 247), 0) > 1000, "no table headers (#eef2f7) on screen"
+
+
+def test_screenshot_shows_the_timeline(html: str, tmp_path: Path) -> None:
+    # the timeline alone, so it is on screen without scrolling
+    start, end = html.index('<section id="timeline">'), html.index("<section><h2>Labels")
+    page = tmp_path / "timeline.html"
+    page.write_text(html[: html.index("<body>") + 6] + html[start:end] + "</body></html>", encoding="utf-8")
+    shot = tmp_path / "timeline.png"
+    result = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,900", page.as_uri())
+    assert shot.is_file(), f"no screenshot; chromium said: {result.stderr[-2000:]}"
+    _, _, bpp, pixels = decode_png(shot.read_bytes())
+    colors: dict[tuple[int, int, int], int] = {}
+    for i in range(0, len(pixels), bpp):
+        rgb = (pixels[i], pixels[i + 1], pixels[i + 2])
+        colors[rgb] = colors.get(rgb, 0) + 1
+    assert colors.get((47, 133, 90), 0) > 200, "no ongoing spans (#2f855a) on screen"
+    assert colors.get((198, 40, 40), 0) > 60, "no listing lines (#c62828) on screen"
+    assert colors.get((238, 242, 247), 0) > 1000, "no timeline table header (#eef2f7) on screen"

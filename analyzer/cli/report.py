@@ -1,4 +1,4 @@
-"""Commands of the presentation layer: report, explain."""
+"""Commands of the presentation layer: report, diff, explain."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from typing import Annotated
 import typer
 
 from analyzer import output
-from analyzer.cli.app import command, echo, out, workspace
-from analyzer.cli.options import DbOption, JsonOption, ReportFormatOption, check_format, parse_date
+from analyzer.cli.app import command, echo, err, out, workspace
+from analyzer.cli.options import (
+    DbOption,
+    FormatOption,
+    JsonOption,
+    ReportFormatOption,
+    check_format,
+    parse_date,
+)
 from analyzer.explain import explain as explain_target
 from analyzer.explain import to_rows, tree
 from analyzer.report import FORMATS, Filters, build_report, render, rich_report, write_report
+from analyzer.report import changes as changes_mod
 
 
 @command("report")
@@ -49,6 +57,32 @@ def report(
         out.print(rich_report(built))
     else:
         echo(render(built, fmt))
+
+
+@command("diff")
+def diff(
+    from_date: Annotated[str, typer.Option("--from", help="Earlier date YYYY-MM-DD (nearest DNS snapshot).")],
+    to_date: Annotated[str, typer.Option("--to", help="Later date YYYY-MM-DD (nearest DNS snapshot).")],
+    fmt: FormatOption = "table",
+    entity: Annotated[
+        str | None, typer.Option("--entity", help="Only this entity: id, name or alias, or part of a name.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Providers added and removed between two DNS snapshots, per entity and service."""
+    check_format(fmt)
+    start, end = parse_date(from_date, "--from"), parse_date(to_date, "--to")
+    assert start is not None and end is not None
+    with workspace(db) as ws:
+        changes = changes_mod.diff(ws, start, end, entity)
+    for note in changes.notes():
+        err.print(note, highlight=False, markup=False)
+    if fmt == "table":
+        if changes.rows:
+            title = f"{len(changes.rows)} changes, {changes.describe()}"
+            output.render(changes.rows, "table", changes_mod.TABLE_COLUMNS, title=title, console=out)
+        return
+    echo(output.render(changes.rows, fmt, changes_mod.COLUMNS) or "")
 
 
 @command("explain")

@@ -7,8 +7,16 @@ from pathlib import Path
 from analyzer.errors import ConfigError
 from analyzer.report.html import to_html
 from analyzer.report.model import Report, build_report
-from analyzer.report.query import Filters, entity_services, provider_summary
-from analyzer.report.text import matrix_csv, rich_report, summary_csv, to_json, to_markdown, to_table_text
+from analyzer.report.query import Filters, entity_services, entity_timeline, provider_summary
+from analyzer.report.text import (
+    matrix_csv,
+    rich_report,
+    summary_csv,
+    timeline_csv,
+    to_json,
+    to_markdown,
+    to_table_text,
+)
 
 FORMATS = ("table", "md", "csv", "json", "html")
 
@@ -18,6 +26,7 @@ __all__ = [
     "Report",
     "build_report",
     "entity_services",
+    "entity_timeline",
     "provider_summary",
     "render",
     "rich_report",
@@ -41,12 +50,15 @@ def render(report: Report, fmt: str) -> str:
 
 
 def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
-    """Write to `out`; CSV also writes the entity matrix beside it as `<stem>.matrix.csv`."""
+    """Write to `out`; CSV also writes the entity matrix and the timeline beside it as
+    `<stem>.matrix.csv` and `<stem>.timeline.csv`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(report, fmt), encoding="utf-8")
     written = [out]
     if fmt == "csv":
         matrix = out.with_name(out.stem + ".matrix.csv")
         matrix.write_text(matrix_csv(report), encoding="utf-8")
-        written.append(matrix)
+        timeline = out.with_name(out.stem + ".timeline.csv")
+        timeline.write_text(timeline_csv(report), encoding="utf-8")
+        written += [matrix, timeline]
     return written

@@ -6,8 +6,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from analyzer.report.charts import bars, heatmap
-from analyzer.report.model import CONFIDENCE_MEANING, RELATIONSHIP_MEANING, Claim, Report
+from analyzer.report.charts import MAX_TIMELINES, bars, heatmap, time_span, timeline
+from analyzer.report.model import (
+    CONFIDENCE_MEANING,
+    RELATIONSHIP_MEANING,
+    Claim,
+    Report,
+    after_listing_text,
+    seen_text,
+)
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1280px;color:#1c2430;padding:0 16px}
@@ -32,6 +39,12 @@ svg.heatmap rect.cell{fill:#7b3fa0;stroke:#d5dbe3;stroke-opacity:1}
 svg.heatmap rect.cell[data-services="0"]{fill:#ffffff}
 svg.heatmap text.n{fill:#ffffff;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
+svg.timeline rect.span.ongoing{fill:#2f855a}
+svg.timeline rect.span.ended{fill:#a3b8cc}
+svg.timeline line.tick{stroke:#d5dbe3}
+svg.timeline line.listing{stroke:#c62828;stroke-width:2;stroke-dasharray:5 3}
+svg.timeline text.listing{fill:#c62828;font-weight:600}
+.timelines svg{display:block;margin:0 0 14px}
 details.claim{border:1px solid #d5dbe3;border-radius:4px;margin:6px 0;padding:4px 10px}
 details.claim[open]{background:#fafbfd}
 details.claim:target{outline:2px solid #1a5fb4}
@@ -46,7 +59,7 @@ ol.steps{margin:4px 0 8px}
 # Sorting by clicking a header; opening the evidence named in the URL fragment.
 JS = """
 (function(){
-  function key(td){var v=td?td.getAttribute('data-sort')||td.textContent.trim():'';var n=parseFloat(v);return isNaN(n)||!/^[-\\d.]+$/.test(v)?v.toLowerCase():n;}
+  function key(td){var v=td?td.getAttribute('data-sort')||td.textContent.trim():'';var n=parseFloat(v);return isNaN(n)||!/^-?[\\d.]+$/.test(v)?v.toLowerCase():n;}
   document.querySelectorAll('table.sortable').forEach(function(table){
     table.querySelectorAll('th').forEach(function(th,i){
       th.addEventListener('click',function(){
@@ -97,13 +110,14 @@ def _entity_links(report: Report, row: dict[str, Any]) -> str:
 def _summary_table(report: Report) -> str:
     rows = "".join(
         f"<tr><td>{_e(r['provider_parent'])}</td><td>{_e(r['service'])}</td>"
-        f'<td class="num">{int(r["entities"])}</td><td>{_e(r["provider_country"])}</td>'
+        f'<td class="num">{int(r["entities"])}</td>'
+        f'<td class="num">{_e(r.get("entities_after_listing"))}</td><td>{_e(r["provider_country"])}</td>'
         f"<td>{_entity_links(report, r)}</td></tr>"
         for r in report.summary
     )
     return (
         '<table id="provider-summary" class="sortable"><thead><tr><th>provider</th><th>service</th>'
-        "<th>entities</th><th>country</th><th>entity names</th></tr></thead>"
+        "<th>entities</th><th>after listing</th><th>country</th><th>entity names</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
 
@@ -174,6 +188,37 @@ def _claim(report: Report, claim: Claim) -> str:
     return f'<details class="{cls}" id="{claim.anchor}">{head}{why}{"".join(observations)}</details>'
 
 
+def _timeline_section(report: Report) -> str:
+    """Per entity an SVG of its (service, provider) spans on one shared time scale, then a sortable
+    table of every row (the charts stop at MAX_TIMELINES entities; the table has them all)."""
+    if not report.timeline:
+        return '<p class="empty">no provider was seen under these filters</p>'
+    groups = report.timeline_by_entity()
+    span = time_span(report.timeline)
+    charts = "".join(timeline(first, rows, span=span) for first, rows in groups[:MAX_TIMELINES])
+    more = (
+        f'<p class="meta">Charts of the first {MAX_TIMELINES} of {len(groups)} entities (by name); '
+        "the table lists all.</p>"
+        if len(groups) > MAX_TIMELINES
+        else ""
+    )
+    body = "".join(
+        f'<tr><td>{_e(r["entity_name"])}</td><td data-sort="{_e(r["listed_on"])}">{_e(r["listed_on"])}</td>'
+        f"<td>{_e(r['service'])}</td><td>{_e(r['provider_name'])}{_badges(r['relationship'], r['confidence'])}</td>"
+        f"<td>{_e(r['first_seen'])}</td><td>{_e(r['last_seen'])}</td>"
+        f'<td data-sort="{_e(r["snapshots_seen"])}">{_e(seen_text(r))}</td>'
+        f'<td data-sort="{_e(r["days_after_listing"])}">{_e(after_listing_text(r))}</td>'
+        f"<td>{'yes' if r['ongoing'] else 'no'}</td></tr>"
+        for r in report.timeline
+    )
+    table = (
+        '<table id="timeline-table" class="sortable"><thead><tr><th>entity</th><th>listed on</th>'
+        "<th>service</th><th>provider</th><th>first seen</th><th>last seen</th><th>seen</th>"
+        f"<th>after listing</th><th>ongoing</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+    return f'{more}<div class="timelines">{charts}</div>{table}'
+
+
 def _legend() -> str:
     items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in RELATIONSHIP_MEANING.items())
     conf = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in CONFIDENCE_MEANING.items())
@@ -206,6 +251,11 @@ def to_html(report: Report) -> str:
 <section><h2>Entities by service</h2>
 <p class="meta">Cells name providers; bracketed domains link to the evidence. Click a header to sort.</p>
 {_matrix_table(report)}</section>
+<section id="timeline"><h2>Timeline</h2>
+<p class="meta">Per entity, a bar per service and provider from the first to the last DNS snapshot it was
+seen on: green when the latest snapshot with the entity's records of that service still shows it, pale
+when not; the red dashed line is the listing date. tls_ca bars span certificate dates, not snapshots.</p>
+{_timeline_section(report)}</section>
 <section><h2>Labels</h2>{_legend()}</section>
 <section id="evidence"><h2>Evidence</h2>{claims}</section>
 <script>{JS}</script>

@@ -1,5 +1,5 @@
-"""The report as data: the provider summary, the entity matrix and one evidence claim per
-(entity, domain, service, provider) row, built once and rendered by every format."""
+"""The report as data: the provider summary, the entity matrix, one evidence claim per
+(entity, domain, service, provider) row and the timeline, built once and rendered by every format."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer import labels
-from analyzer.report.query import Filters, dataset_provenance, entity_services, provider_summary
+from analyzer.report.query import (
+    Filters,
+    dataset_provenance,
+    entity_services,
+    entity_timeline,
+    provider_summary,
+)
 from analyzer.workspace import Workspace
 
 # What each label means; shown in every format so an uncertain claim never reads as fact.
@@ -156,6 +162,8 @@ class Report:
     summary: list[dict[str, Any]]
     claims: list[Claim]
     datasets: dict[int, dict[str, Any]]
+    # attr_entity_timeline rows up to filters.as_of: one per (entity, service, provider)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
     _anchors: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
 
     @property
@@ -205,6 +213,13 @@ class Report:
         for c in self.claims:
             seen.setdefault(c.provider_parent, set()).add(c.entity_id)
         return sorted(((p, len(e)) for p, e in seen.items()), key=lambda x: (-x[1], x[0]))
+
+    def timeline_by_entity(self) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """(the entity's first row, its rows) per entity, in the timeline's order (by name)."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in self.timeline:
+            groups.setdefault(r["entity_id"], []).append(r)
+        return [(rows[0], rows) for rows in groups.values()]
 
     def dataset_label(self, dataset_id: Any) -> str:
         """'dataset 12 (dns, demo.json.gz, sha256 1a2b3c4d, 2024-05-01)' for an evidence step."""
@@ -270,4 +285,24 @@ def build_report(ws: Workspace, filters: Filters | None = None) -> Report:
         summary=provider_summary(ws, filters).to_pylist(),
         claims=claims,
         datasets=dataset_provenance(ws, ids),
+        timeline=entity_timeline(ws, filters).to_pylist(),
     )
+
+
+# -- the timeline's cells, the same words in every format ---------------------------------------------
+def seen_text(row: dict[str, Any]) -> str:
+    """'2 of 3 snapshots', or 'certificates' for tls_ca (dated by certificates, not snapshots)."""
+    if row.get("snapshots_total") is None:
+        return "certificates"
+    total = row["snapshots_total"]
+    return f"{row['snapshots_seen']} of {total} snapshot{'' if total == 1 else 's'}"
+
+
+def after_listing_text(row: dict[str, Any]) -> str:
+    """'yes, 182 days after', 'no, last seen 183 days before', or 'no listing date'."""
+    days = row.get("days_after_listing")
+    if row.get("seen_after_listing") is None or days is None:
+        return "no listing date"
+    if row["seen_after_listing"]:
+        return f"yes, {days} days after"
+    return f"no, last seen {-days} days before"

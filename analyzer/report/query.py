@@ -1,5 +1,6 @@
-"""Reading the answers: parameterised SQL over the contract views `attr_entity_services` and
-`attr_provider_summary`. Every consumer (CLI, HTML, notebook API) goes through these functions."""
+"""Reading the answers: parameterised SQL over the contract views `attr_entity_services`,
+`attr_provider_summary` and `attr_entity_timeline`. Every consumer (CLI, HTML, notebook API) goes
+through these functions."""
 
 from __future__ import annotations
 
@@ -36,6 +37,27 @@ SUMMARY_COLUMNS = (
     "entity_names",
     "provider_country",
     "provider_ids",
+    "entities_after_listing",
+)
+TIMELINE_COLUMNS = (
+    "entity_id",
+    "entity_name",
+    "list_code",
+    "listed_on",
+    "service",
+    "provider_id",
+    "provider_name",
+    "provider_parent",
+    "provider_country",
+    "first_seen",
+    "last_seen",
+    "snapshots_seen",
+    "snapshots_total",
+    "seen_after_listing",
+    "days_after_listing",
+    "ongoing",
+    "relationship",
+    "confidence",
 )
 
 
@@ -140,6 +162,18 @@ def provider_summary(ws: Workspace, filters: Filters | None = None) -> pa.Table:
         f"select {columns} from attr_provider_summary_filtered(?, ?, ?, ?, ?) "  # noqa: S608 - fixed column names
         "order by entities desc, provider_parent, service",
         _macro_args(filters),
+    )
+
+
+def entity_timeline(ws: Workspace, filters: Filters | None = None) -> pa.Table:
+    """Rows of attr_entity_timeline over the snapshots on or before `filters.as_of` (all when
+    unset), under the same list, provider-country and service filters (sql/57)."""
+    filters = filters or Filters()
+    require_views(ws, "attr_entity_services")
+    columns = ", ".join(TIMELINE_COLUMNS)
+    return ws.arrow(
+        f"select {columns} from attr_entity_timeline_filtered(?, ?, ?, ?)",  # noqa: S608 - fixed column names
+        [filters.list_code or None, filters.provider_country or None, filters.service or None, filters.as_of],
     )
 
 

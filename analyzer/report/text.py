@@ -1,4 +1,4 @@
-"""The report as a terminal table (rich), Markdown, CSV and JSON."""
+"""The report as a terminal table (rich), Markdown, CSV and JSON; each carries the timeline."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.output import jsonable
-from analyzer.report.model import CONFIDENCE_MEANING, RELATIONSHIP_MEANING, Claim, Report
+from analyzer.output import jsonable, to_csv
+from analyzer.report.model import (
+    CONFIDENCE_MEANING,
+    RELATIONSHIP_MEANING,
+    Claim,
+    Report,
+    after_listing_text,
+    mark,
+    seen_text,
+)
+from analyzer.report.query import TIMELINE_COLUMNS
 from analyzer.safe_text import csv_row, json_dumps, md, md_code, text, visible
 
 TITLE = "Who keeps listed companies online"
@@ -31,13 +40,16 @@ def legend_lines() -> list[str]:
 def rich_report(report: Report) -> Group:
     """Summary and matrix as rich tables; uncertain cells in yellow with their labels spelled out."""
     summary = Table(title=text(f"Providers by service ({report.filters.describe()})"), header_style="bold")
-    for col in ("provider", "service", "entities", "country", "entity names"):
-        summary.add_column(col, overflow="fold", justify="right" if col == "entities" else "left")
+    for col in ("provider", "service", "entities", "after listing", "country", "entity names"):
+        summary.add_column(
+            col, overflow="fold", justify="right" if col in ("entities", "after listing") else "left"
+        )
     for r in report.summary:
         summary.add_row(
             text(r["provider_parent"]),
             text(r["service"]),
             str(r["entities"]),
+            _count(r.get("entities_after_listing")),
             text(r["provider_country"] or ""),
             text(_names(r["entity_names"])),
         )
@@ -61,7 +73,56 @@ def rich_report(report: Report) -> Group:
     notes = Text("\n".join(legend_lines()) + "\nevidence: `analyzer explain ENTITY_OR_DOMAIN`", style="dim")
     if not report.claims:
         notes = Text("no attributions match these filters", style="yellow")
-    return Group(summary, matrix, notes)
+    return Group(summary, matrix, _rich_timeline(report), notes)
+
+
+TIMELINE_HEAD = (
+    "entity",
+    "service",
+    "provider",
+    "first seen",
+    "last seen",
+    "seen",
+    "after listing",
+    "ongoing",
+)
+
+
+def timeline_cells(row: dict[str, Any]) -> list[str]:
+    """One timeline row as the words every text format shows, in TIMELINE_HEAD order."""
+    labels = mark(row["relationship"], row["confidence"])
+    return [
+        row["entity_name"],
+        row["service"],
+        row["provider_name"] + (f" ({labels})" if labels else ""),
+        str(row["first_seen"] or ""),
+        str(row["last_seen"] or ""),
+        seen_text(row),
+        after_listing_text(row),
+        "yes" if row["ongoing"] else "no",
+    ]
+
+
+def _rich_timeline(report: Report) -> Table:
+    table = Table(
+        title="Timeline: first and last seen per service and provider (listing date beside the entity)",
+        header_style="bold",
+    )
+    for col in TIMELINE_HEAD:
+        table.add_column(col, overflow="fold")
+    for first, rows in report.timeline_by_entity():
+        for i, row in enumerate(rows):
+            cells = timeline_cells(row)
+            if i == 0:
+                cells[0] = f"{first['entity_name']} (listed {first['listed_on'] or 'undated'})"
+            else:
+                cells[0] = ""
+            table.add_row(*cells)
+    return table
+
+
+def _count(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def to_table_text(report: Report, width: int = 160) -> str:
@@ -86,11 +147,12 @@ def to_markdown(report: Report) -> str:
         "",
         "## Providers by service",
         "",
-        "| provider | service | entities | country | entity names |",
-        "|---|---|---:|---|---|",
+        "| provider | service | entities | after listing | country | entity names |",
+        "|---|---|---:|---:|---|---|",
     ]
     lines += [
         f"| {_md(r['provider_parent'])} | {_md(r['service'])} | {r['entities']} | "
+        f"{_count(r.get('entities_after_listing'))} | "
         f"{_md(r['provider_country'])} | {_md(_names(r['entity_names']))} |"
         for r in report.summary
     ]
@@ -116,12 +178,36 @@ def to_markdown(report: Report) -> str:
                 parts.append(f"{label} {refs}")
             cells.append("<br>".join(parts))
         lines.append(f"| {_md(row.entity_name)} | {_md(row.list_code)} | " + " | ".join(cells) + " |")
-    lines += ["", "Labels: " + "; ".join(legend_lines()), "", "## Evidence", ""]
+    lines += ["", "Labels: " + "; ".join(legend_lines()), ""]
+    lines += _markdown_timeline(report)
+    lines += ["## Evidence", ""]
     for claim in report.claims:
         lines += _markdown_claim(report, claim, index[claim.anchor])
     if not report.claims:
         lines.append("No attributions match these filters.")
     return "\n".join(lines) + "\n"
+
+
+def _markdown_timeline(report: Report) -> list[str]:
+    lines = [
+        "## Timeline",
+        "",
+        "Per entity, service and provider: the first and last DNS snapshot it was seen on, how many of "
+        "the snapshots with the entity's records of that service saw it, whether it was seen on or after "
+        "the listing date, and whether the latest such snapshot shows it (tls_ca: certificate dates).",
+        "",
+        "| entity | listed on | " + " | ".join(TIMELINE_HEAD[1:]) + " |",
+        "|---|---|" + "---|" * (len(TIMELINE_HEAD) - 1),
+    ]
+    for row in report.timeline:
+        cells = timeline_cells(row)
+        lines.append(
+            f"| {_md(cells[0])} | {_md(row['listed_on'])} | " + " | ".join(_md(c) for c in cells[1:]) + " |"
+        )
+    if not report.timeline:
+        lines.append("No provider was seen under these filters.")
+    lines.append("")
+    return lines
 
 
 def _markdown_claim(report: Report, claim: Claim, number: int) -> list[str]:
@@ -151,7 +237,15 @@ def summary_csv(report: Report) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(
-        ["provider_parent", "service", "entities", "provider_country", "entity_names", "provider_ids"]
+        [
+            "provider_parent",
+            "service",
+            "entities",
+            "provider_country",
+            "entity_names",
+            "provider_ids",
+            "entities_after_listing",
+        ]
     )
     for r in report.summary:
         writer.writerow(
@@ -163,10 +257,16 @@ def summary_csv(report: Report) -> str:
                     r["provider_country"] or "",
                     _names(r["entity_names"]),
                     _names(r.get("provider_ids")),
+                    _count(r.get("entities_after_listing")),
                 ]
             )
         )
     return buf.getvalue()
+
+
+def timeline_csv(report: Report) -> str:
+    """The attr_entity_timeline rows of the report, its columns as they are."""
+    return to_csv(report.timeline, TIMELINE_COLUMNS)
 
 
 def matrix_csv(report: Report) -> str:
@@ -237,6 +337,7 @@ def to_json(report: Report) -> str:
         "provider_summary": report.summary,
         "entity_matrix": matrix,
         "evidence": claims,
+        "timeline": report.timeline,
         "datasets": list(report.datasets.values()),
     }
     return json_dumps(jsonable(doc), indent=2)
