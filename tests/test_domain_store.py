@@ -85,7 +85,11 @@ def test_sql_and_services_commands_answer_from_the_store(ws: Workspace) -> None:
     result = runner.invoke(app, ["--db", str(path), "services", name, "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("domain,service,provider_id") and name in result.stdout
-    result = runner.invoke(app, ["--db", str(path), "sql", "select count(*) as n from attr_domain_services"])
+    query = "select count(*) as n from attr_domain_services"
+    # read-only (the default) cannot complete the store: it says what to run
+    result = runner.invoke(app, ["--db", str(path), "sql", query])
+    assert result.exit_code == 1 and "run `analyzer attribute --all-domains`" in result.output
+    result = runner.invoke(app, ["--db", str(path), "sql", "--write", query])
     assert result.exit_code == 0, result.output
     with open_workspace(path) as again:
         assert domain_store.coverage(again) == "all"

@@ -124,8 +124,10 @@ def _stream(ctx: LoadContext, read_params: list[Any], dates: list[Any]) -> Itera
 
     def read() -> None:
         # A DuckDB of its own, one thread: the parse never waits for the loader's worker threads
-        cur = duckdb.connect(config={**settings.OFFLINE, "threads": "1", "enable_progress_bar": "false"})
+        cur = None
         try:
+            cur = duckdb.connect(config={**settings.OFFLINE, "threads": "1"})
+            cur.execute("set enable_progress_bar = false")
             for batch in cur.sql(READ, params=read_params).to_arrow_reader(BATCH_ROWS):
                 if stop.is_set():
                     return
@@ -133,7 +135,8 @@ def _stream(ctx: LoadContext, read_params: list[Any], dates: list[Any]) -> Itera
         except BaseException as exc:  # re-raised in the loading thread
             batches.put(exc)
         finally:
-            cur.close()
+            if cur is not None:
+                cur.close()
             batches.put(None)
 
     reader = threading.Thread(target=read, name="fdns-reader", daemon=True)

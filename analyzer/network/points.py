@@ -3,8 +3,8 @@ the whole routing table.
 
 net_attribute() (sql/21) re-reads and sorts the routing intervals on every call: about a second
 per call over a full table, whatever the number of addresses, so bounded chunks of a long input
-would each pay it. Between two consecutive points of int_ip4_bounds (sql/26) every address has the
-same answer, so net_attribute() is run once over the points (sql/27) and stored in
+would each pay it. Between two consecutive points of int_ip4_bounds (sql/27) every address has the
+same answer, so net_attribute() is run once over the points (sql/28) and stored in
 lookup_ip4_points with the fingerprint of the inputs; each chunk then costs a numpy binary search
 and a gather of the rows of the points it hit. The rows are net_attribute()'s own: only `address`
 is the caller's text.
