@@ -22,7 +22,21 @@ from analyzer.psl import load_public_suffixes
 from analyzer.resources import sql_dir
 
 # Bump when a raw table changes shape, and add the step that brings version N-1 to N below.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+
+def _v3_range_sets(con: duckdb.DuckDBPyConnection) -> None:
+    """v3 keeps published-range intervals per set of files in effect together (net_range_sets, with
+    every covering range): the v2 table is dropped and rebuilt from raw_ranges with the v3 sql/ (the
+    same two steps as analyzer.network.ranges.rebuild_range_intervals on an empty table)."""
+    con.execute("drop table if exists net_range_intervals")
+    for f in sql_files():
+        con.execute(f.read_text(encoding="utf-8"))
+    con.execute(
+        "insert into net_range_sets select row_number() over (order by valid_from)::integer, set_key "
+        "from stg_range_sets"
+    )
+    con.execute("insert into net_range_intervals by name select * from net_range_build()")
 
 
 def _v2_date_sources_and_certificate_identities(con: duckdb.DuckDBPyConnection) -> None:
@@ -38,6 +52,7 @@ def _v2_date_sources_and_certificate_identities(con: duckdb.DuckDBPyConnection) 
 # MIGRATIONS[n] upgrades a database at version n-1 to version n; run before sql/ is re-applied.
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     2: _v2_date_sources_and_certificate_identities,
+    3: _v3_range_sets,
 }
 
 _VIEW_NAME = re.compile(r"^\s*create\s+or\s+replace\s+view\s+(\w+)", re.IGNORECASE | re.MULTILINE)

@@ -3,7 +3,8 @@
 -- Addresses are integers: family 4 or 6 plus a uhugeint value (IPv4 in 0 .. 2^32-1).
 -- grain (raw_ranges): one row per published prefix entry (a prefix listed under two services is two rows);
 -- (raw_routes): one row per routed prefix of a pfx2as/pyasn/ip2asn file; (raw_as_orgs): one row per
--- (dataset_id, asn); (net_*_intervals): one row per disjoint address interval.
+-- (dataset_id, asn); (net_range_sets): one row per range set; (net_range_intervals): one row per
+-- (set_id, disjoint interval); (net_route_intervals): one row per (dataset_id, disjoint interval).
 
 create table if not exists raw_ranges (
     dataset_id  integer not null,
@@ -40,17 +41,31 @@ create table if not exists raw_as_orgs (
     source      varchar                -- caida | pyasn_asnames | ip2asn (lower rank is a weaker name source)
 );
 
--- Disjoint intervals of the current published ranges (latest file per provider, format and family),
--- rebuilt in the same transaction by every `ingest ranges`: the most specific range owns each address.
+-- The published-range files in effect together over a span of observation dates (a "range set",
+-- see stg_range_sets in sql/18), numbered once when the set first appears; rebuilt by every
+-- `ingest ranges` (analyzer/network/ranges.py): new sets get intervals, gone sets lose theirs.
+create table if not exists net_range_sets (
+    set_id      integer not null,
+    set_key     varchar not null       -- the members 'dataset_id:family', sorted, comma-joined
+);
+
+-- Disjoint intervals of each range set: the most specific published range owns each address
+-- (its provider, service, region, prefix); `covering` keeps every published range of the set that
+-- covers the interval, most specific first (a GitHub range inside an Azure range is both).
 create table if not exists net_range_intervals (
+    set_id      integer not null,
     family      tinyint not null,
     lo          uhugeint not null,
     hi          uhugeint not null,
     dataset_id  integer not null,
     provider_id varchar not null,
-    service     varchar,
-    region      varchar,
-    prefix      varchar not null
+    service     varchar,               -- of the most specific range of the provider that has one
+    region      varchar,               -- likewise: an Azure service tag without a region takes its AzureCloud's
+    prefix      varchar not null,
+    covering    struct(
+        provider_id varchar, service varchar, region varchar, detail varchar, prefix varchar,
+        dataset_id integer, date date, generic boolean
+    )[] not null
 );
 
 -- Disjoint intervals of each routing file (longest prefix wins), built once when the file is loaded.

@@ -1,7 +1,10 @@
 -- Web hosting and CDN of every name with addresses: the CNAME chain (a hop into a CDN's namespace
--- is `cdn`, into a hosting provider's namespace `web_hosting`), then the final address's provider (published range, else ASN). A chain through a third
--- party's name that is no provider's is `via_intermediary`: the company points at a SaaS or reseller
--- which in turn runs on the provider.
+-- is `cdn`, into a hosting provider's namespace `web_hosting`), then every provider of the final
+-- address (int_ip_providers: the published range and the other providers' ranges around it, else
+-- each origin AS's catalog provider or AS organisation; an unrouted address is provider `unrouted`,
+-- counted, not dropped). A chain through a third party's name that is no provider's is
+-- `via_intermediary`: the company points at a SaaS or reseller which in turn runs on the provider;
+-- so is a provider whose range holds another provider's range (GitHub's inside Azure's).
 -- grain: one row per (name, observed_on, service, provider_id, address)
 
 create or replace view int_web_services as
@@ -15,21 +18,35 @@ with addressed as (
         a.final_name,
         a.dataset_id,
         ip.provider_id,
+        ip.basis,
+        ip.provider_name as fallback_name,
+        ip.provider_country as fallback_country,
+        ip.origin_asn,
+        ip.outer_range,
         ip.range_provider_id,
         ip.range_service,
         ip.range_region,
         ip.range_prefix,
         ip.range_dataset_id,
         ip.range_date,
+        ip.ranges,
         ip.route_prefix,
         ip.origin_asns,
         ip.route_dataset_id,
         ip.route_date,
+        ip.route_table_id,
+        ip.route_table_date,
         ip.as_name,
         ip.as_country,
+        ip.as_org_id,
+        ip.as_source,
+        ip.as_dataset_id,
+        ip.as_date,
         ip.confidence as ip_confidence
     from int_name_addresses as a
-    left join int_ip_attribution as ip using (address)
+    inner join int_ip_providers as ip
+        on ip.address = a.address
+        and ip.observed_on = a.observed_on
 ),
 
 third_party_hops as (
@@ -39,7 +56,7 @@ third_party_hops as (
         a.observed_on,
         a.address,
         list(u.host) as hosts
-    from addressed as a, unnest(a.hops) as u(host)
+    from int_name_addresses as a, unnest(a.hops) as u(host)
     where registrable_domain(u.host) is distinct from registrable_domain(a.name)
         and not exists (
             select 1 from int_host_providers as h where h.host = u.host
@@ -72,30 +89,51 @@ by_address as (
     select
         a.*,
         case
-            when upper(a.range_service) in ('CLOUDFRONT', 'CLOUDFRONT_ORIGIN_FACING')
+            when upper(coalesce(a.outer_range.service, '')) in ('CLOUDFRONT', 'CLOUDFRONT_ORIGIN_FACING')
                 or list_contains(p.kinds, 'cdn') and not list_contains(p.kinds, 'cloud')
                 then 'cdn'
             else 'web_hosting'
         end as service,
         a.provider_id as attributed_provider,
-        case when t.hosts is not null then 'via_intermediary' else 'customer' end as relationship,
-        case a.ip_confidence when 'published_range' then 'high' when 'asn' then 'medium' else 'low' end
-            as base_confidence,
         case
-            when t.hosts is not null
+            when t.hosts is not null or a.basis = 'covering_range' then 'via_intermediary'
+            else 'customer'
+        end as relationship,
+        case
+            when a.basis in ('published_range', 'covering_range') then 'high'
+            when a.basis in ('asn', 'as_org') then 'medium'
+            else 'low'
+        end as base_confidence,
+        concat_ws('; ',
+            case when t.hosts is not null
                 then 'points via ' || array_to_string(t.hosts, ', ') || ', a third party, which runs on '
-                    || a.provider_id
-            when a.ip_confidence = 'published_range'
-                then 'address inside ' || a.provider_id || '''s published range'
-            else 'address routed by an AS of ' || a.provider_id || ' (ASN only: customers'' own space is possible)'
-        end as reason
+                    || a.provider_id end,
+            case a.basis
+                when 'published_range' then 'address inside ' || a.provider_id || '''s published range'
+                when 'covering_range' then 'address inside ' || a.provider_id || '''s published range '
+                    || a.outer_range.prefix || ', which holds ' || a.range_provider_id || '''s range '
+                    || a.range_prefix || ': ' || a.range_provider_id || ' runs on ' || a.provider_id
+                when 'asn' then 'address routed by an AS of ' || a.provider_id
+                    || ' (ASN only: customers'' own space is possible)'
+                when 'as_org' then 'address routed by AS' || a.origin_asn || ' of ' || a.fallback_name
+                    || coalesce(' (' || a.fallback_country || ')', '')
+                    || ': ASN organisation, not a provider-published range'
+                when 'as_unknown' then 'address routed by AS' || a.origin_asn
+                    || ', which no loaded AS organisation file names: ASN organisation, not a provider-published range'
+                when 'unrouted' then case
+                    when a.route_table_id is null then 'no routing table for IPv' || a.family
+                        || ' is loaded: the address cannot be placed, no provider'
+                    else 'address is in no routed prefix of the routing table of '
+                        || a.route_table_date || ': unrouted, no provider'
+                end
+            end
+        ) as reason
     from addressed as a
     left join catalog_providers as p on p.provider_id = a.provider_id
     left join third_party_hops as t
         on t.name = a.name
         and t.observed_on = a.observed_on
         and t.address = a.address
-    where a.provider_id is not null
 ),
 
 final as (
@@ -124,7 +162,19 @@ final as (
         route_date,
         as_name,
         as_country,
-        ip_confidence
+        ip_confidence,
+        basis,
+        fallback_name,
+        fallback_country,
+        origin_asn,
+        outer_range,
+        ranges,
+        route_table_id,
+        route_table_date,
+        as_org_id,
+        as_source,
+        as_dataset_id,
+        as_date
     from (select * from by_cname union all by name select * from by_address)
 )
 

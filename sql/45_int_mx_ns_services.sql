@@ -1,7 +1,11 @@
 -- Email (MX) and DNS hosting (NS) of every name: the target host's provider by its name (catalog
--- pattern; mail-filtering gateways are `gateway`), else by the target's addresses. A target under
--- the name's own registrable domain is `self_hosted`: its provider is the one whose range or AS holds
--- the target's address (the company runs its own server on rented infrastructure), else the company.
+-- pattern; mail-filtering gateways are `gateway`), else by the target's addresses (every provider
+-- of each, int_ip_providers: the company runs its mail on AS X). A target under the name's own
+-- registrable domain is `self_hosted`: its provider is the one whose range or AS holds the target's
+-- address (the company runs its own server on rented infrastructure), else the company ('self'). A
+-- third party's target that no pattern names and no placed address explains is an `unattributed`
+-- row naming the target's registrable domain (provider_id 'unattributed:<domain>'), so the answer
+-- shows what is unknown instead of dropping it.
 -- grain: one row per (name, observed_on, service, provider_id, target)
 
 create or replace view int_mx_ns_services as
@@ -42,42 +46,75 @@ unmatched as (
     anti join by_name as b using (dataset_id, observed_on, name, service, target)
 ),
 
-by_address as (
+-- the providers of the target's addresses on the same date (an unrouted address places nothing)
+placed as (
     select
-        u.dataset_id,
-        u.observed_on,
-        u.name,
-        u.service,
-        u.rtype,
-        u.target,
-        u.preference,
-        coalesce(ip.provider_id, case when u.own_domain then 'self' end) as provider_id,
-        case when u.own_domain then 'self_hosted' else 'via_intermediary' end as relationship,
-        case
-            when ip.confidence = 'published_range' then 'high'
-            when ip.confidence = 'asn' then 'medium'
-            else 'medium'
-        end as base_confidence,
-        case
-            when u.own_domain and ip.provider_id is not null
-                then u.target || ' is under the company''s own domain; its address ' || a.address
-                    || ' is ' || ip.provider_id || '''s'
-            when u.own_domain then u.target || ' is under the company''s own domain; its address is no known provider''s'
-            else u.target || ' belongs to a third party whose address ' || a.address || ' is ' || ip.provider_id || '''s'
-        end as reason,
-        a.address
+        u.*,
+        a.address,
+        ip.provider_id,
+        ip.basis,
+        ip.provider_name as fallback_name,
+        ip.provider_country as fallback_country,
+        ip.origin_asn
     from unmatched as u
-    left join int_name_addresses as a
+    inner join int_name_addresses as a
         on a.name = u.target
         and a.observed_on = u.observed_on
-    left join int_ip_attribution as ip on ip.address = a.address
-    where ip.provider_id is not null or u.own_domain
+    inner join int_ip_providers as ip
+        on ip.address = a.address
+        and ip.observed_on = a.observed_on
+    where ip.provider_id <> 'unrouted'
+),
+
+by_address as (
+    select
+        p.* exclude (own_domain, basis, origin_asn),
+        case when p.own_domain then 'self_hosted' else 'via_intermediary' end as relationship,
+        case
+            when p.basis in ('published_range', 'covering_range') then 'high'
+            when p.basis in ('asn', 'as_org') then 'medium'
+            else 'low'
+        end as base_confidence,
+        case
+            when p.own_domain then p.target || ' is under the company''s own domain; its address '
+            else p.target || ' belongs to a third party whose address '
+        end || p.address || ' is ' || p.provider_id || '''s'
+            || case
+                when p.basis in ('as_org', 'as_unknown') then ' (AS' || p.origin_asn
+                    || coalesce(' of ' || p.fallback_name, '')
+                    || ': ASN organisation, not a provider-published range)'
+                else ''
+            end as reason
+    from placed as p
+),
+
+-- targets with no placed address: the company itself for its own names, else unattributed
+unplaced as (
+    select
+        u.* exclude (own_domain),
+        case when u.own_domain then 'self'
+            else 'unattributed:' || coalesce(registrable_domain(u.target), u.target) end as provider_id,
+        case when u.own_domain then 'self_hosted' else 'customer' end as relationship,
+        case when u.own_domain then 'medium' else 'low' end as base_confidence,
+        case
+            when u.own_domain
+                then u.target || ' is under the company''s own domain; its address is no known provider''s'
+            else u.target || ' is in no provider''s namespace and no address of it is placed: its operator ('
+                || coalesce(registrable_domain(u.target), u.target) || ') is not identified'
+        end as reason,
+        cast(null as varchar) as address,
+        if(u.own_domain, null, coalesce(registrable_domain(u.target), u.target)) as fallback_name,
+        cast(null as varchar) as fallback_country
+    from unmatched as u
+    anti join placed as p using (dataset_id, observed_on, name, service, target)
 ),
 
 final as (
     select * from by_name
     union all by name
     select * from by_address
+    union all by name
+    select * from unplaced
 )
 
 select * from final

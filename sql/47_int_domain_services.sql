@@ -1,5 +1,7 @@
 -- Every observed (name, service, provider) with its relationship, confidence and evidence chain,
--- before any join to entities. Sources: web/CDN (addresses and CNAMEs), MX/NS, SPF and TXT tokens,
+-- before any join to entities. Providers outside the catalog are named by the views below: an AS
+-- organisation (`as:...`, its own parent), `unrouted` addresses and `unattributed:<domain>` MX/NS
+-- hosts (grouped under the parents 'unrouted' and 'unattributed', so reports count them). Sources: web/CDN (addresses and CNAMEs), MX/NS, SPF and TXT tokens,
 -- and the CAs of certificates naming the domain. Range or AS data more than 90 days away from the
 -- DNS observation lowers the confidence one step and says so in the evidence.
 -- grain: one row per (domain, service, provider_id, observed_on)
@@ -13,30 +15,49 @@ with web as (
         relationship,
         base_confidence,
         observed_on,
+        fallback_name,
+        fallback_country,
         case when range_date is not null then abs(date_diff('day', range_date, observed_on))
-             when route_date is not null then abs(date_diff('day', route_date, observed_on)) end as gap_days,
+             when route_date is not null then abs(date_diff('day', route_date, observed_on))
+             when route_table_date is not null then abs(date_diff('day', route_table_date, observed_on)) end
+            as gap_days,
         cast(null as varchar) as target,
-        list_filter([
-            struct_pack(kind := 'dns', text := name || ' resolves', dataset_id := dataset_id, date := observed_on),
-            case when len(hops) > 0 then struct_pack(
-                kind := 'cname', text := name || ' CNAME ' || array_to_string(hops, ' → '),
-                dataset_id := dataset_id, date := observed_on) end,
-            case when address is not null then struct_pack(
-                kind := 'address',
-                text := final_name || case family when 6 then ' AAAA ' else ' A ' end || address,
-                dataset_id := dataset_id, date := observed_on) end,
-            case when range_prefix is not null then struct_pack(
+        list_filter(list_concat(
+            [
+                struct_pack(kind := 'dns', text := name || ' resolves', dataset_id := dataset_id, date := observed_on),
+                case when len(hops) > 0 then struct_pack(
+                    kind := 'cname', text := name || ' CNAME ' || array_to_string(hops, ' → '),
+                    dataset_id := dataset_id, date := observed_on) end,
+                case when address is not null then struct_pack(
+                    kind := 'address',
+                    text := final_name || case family when 6 then ' AAAA ' else ' A ' end || address,
+                    dataset_id := dataset_id, date := observed_on) end
+            ],
+            -- every published range that covers the address, most specific first
+            list_transform(coalesce(ranges, []), lambda g: struct_pack(
                 kind := 'range',
-                text := address || ' in ' || range_provider_id || ' published range ' || range_prefix
-                    || coalesce(' service ' || range_service, '') || coalesce(' region ' || range_region, ''),
-                dataset_id := range_dataset_id, date := range_date) end,
-            case when route_prefix is not null then struct_pack(
-                kind := 'route',
-                text := 'longest prefix ' || route_prefix || ' originated by AS'
-                    || array_to_string(origin_asns, ' + AS') || coalesce(' (' || as_name || coalesce(', ' || as_country, '') || ')', ''),
-                dataset_id := route_dataset_id, date := route_date) end,
-            struct_pack(kind := 'rule', text := reason, dataset_id := cast(null as integer), date := cast(null as date))
-        ], lambda s: s is not null) as steps
+                text := address || ' in ' || g.provider_id || ' published range ' || g.prefix
+                    || coalesce(' service ' || g.service, '') || coalesce(' region ' || g.region, '')
+                    || coalesce(' (' || g.detail || ')', ''),
+                dataset_id := g.dataset_id, date := g.date)),
+            [
+                case when route_prefix is not null then struct_pack(
+                    kind := 'route',
+                    text := 'longest prefix ' || route_prefix || ' originated by AS'
+                        || array_to_string(origin_asns, ' + AS') || coalesce(' (' || as_name || coalesce(', ' || as_country, '') || ')', ''),
+                    dataset_id := route_dataset_id, date := route_date) end,
+                case when basis = 'unrouted' and route_table_id is not null then struct_pack(
+                    kind := 'route', text := address || ' is in no routed prefix of this routing table',
+                    dataset_id := route_table_id, date := route_table_date) end,
+                case when basis = 'as_org' and as_dataset_id is not null then struct_pack(
+                    kind := 'as_org',
+                    text := 'AS' || origin_asn || ' belongs to ' || fallback_name || coalesce(' (' || fallback_country || ')', '')
+                        || case when as_source = 'caida' then ', CAIDA organisation ' || as_org_id
+                            else ', AS name from ' || as_source end,
+                    dataset_id := as_dataset_id, date := as_date) end,
+                struct_pack(kind := 'rule', text := reason, dataset_id := cast(null as integer), date := cast(null as date))
+            ]
+        ), lambda s: s is not null) as steps
     from int_web_services
 ),
 
@@ -48,6 +69,8 @@ mx_ns as (
         m.relationship,
         m.base_confidence,
         m.observed_on,
+        m.fallback_name,
+        m.fallback_country,
         cast(null as bigint) as gap_days,
         m.target,
         list_filter([
@@ -184,6 +207,8 @@ best as (
         arg_min(target, preference) as target,
         arg_min(gap_days, preference) as gap_days,
         arg_min(steps, preference) as steps,
+        arg_min(fallback_name, preference) as fallback_name,
+        arg_min(fallback_country, preference) as fallback_country,
         count(*) as supporting_records
     from ranked
     group by domain, service, provider_id, observed_on
@@ -195,9 +220,20 @@ final as (
         registrable_domain(b.domain) as registrable_domain,
         b.service,
         b.provider_id,
-        coalesce(p.name, case b.provider_id when 'self' then 'the company itself' end, b.provider_id) as provider_name,
-        coalesce(p.parent, case b.provider_id when 'self' then 'the company itself' end, b.provider_id) as provider_parent,
-        p.country as provider_country,
+        coalesce(p.name, case b.provider_id when 'self' then 'the company itself' end, b.fallback_name, b.provider_id)
+            as provider_name,
+        -- outside the catalog: the AS organisation is its own parent; unknowns are grouped by kind
+        coalesce(
+            p.parent,
+            case
+                when b.provider_id = 'self' then 'the company itself'
+                when b.provider_id = 'unrouted' then 'unrouted'
+                when starts_with(b.provider_id, 'unattributed:') then 'unattributed'
+            end,
+            b.fallback_name,
+            b.provider_id
+        ) as provider_parent,
+        coalesce(p.country, b.fallback_country) as provider_country,
         b.relationship,
         b.confidence,
         b.target,

@@ -215,8 +215,10 @@ def test_a_few_addresses_keep_the_sorted_asof_plan(loaded: Workspace) -> None:
     full routing table (1.45M intervals) that took 70 s for 1,000 addresses instead of 0.6 s."""
     loaded.con.execute("create temp table few as select 1 as seq, '8.8.8.8' as address")
     plan = loaded.con.execute("explain select * from net_attribute('few')").fetchall()[0][1]
-    joins = set(re.findall(r"─ ([A-Za-z ]*Join) ─", plan))
-    assert "Asof Join" in joins and "Nested Loop Join" not in joins, joins
+    joins = re.findall(r"─ ([A-Za-z ]*Join) ─", plan)
+    # routes v4, routes v6, ranges v6 (v4 ranges are a hash join on /16 buckets); nested loops
+    # remain only for the date windows of the few loaded files
+    assert joins.count("Asof Join") == 3, joins
 
 
 # Bulk lookups (`analyzer lookup -`): texts the fast IPv4 path must treat as Python's ipaddress does,

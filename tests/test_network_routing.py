@@ -74,7 +74,14 @@ def test_caida_pfx2as_keeps_every_origin_of_multi_origin_and_as_set_prefixes(
     # the ASN's catalog provider gives an 'asn'-confidence attribution, from any of the first origins
     assert (rows[1]["asn_provider_id"], rows[1]["confidence"]) == ("google", "asn")
     assert (rows[4]["provider_id"], rows[4]["confidence"]) == ("amazon", "asn")
-    assert (rows[2]["provider_id"], rows[2]["confidence"]) == (None, None)
+    # an origin outside the catalog is its AS organisation (no as2org loaded: the AS number alone)
+    assert (rows[2]["provider_id"], rows[2]["confidence"]) == ("as:AS3356", "as_org")
+    # every origin of a multi-origin prefix keeps its own provider
+    assert [(o["asn"], o["provider_id"], o["catalog"]) for o in rows[1]["origin_providers"]] == [
+        (3356, "as:AS3356", False),
+        (15169, "google", True),
+    ]
+    assert (rows[6]["provider_id"], rows[6]["route_table_id"]) == (None, v4.dataset_id)  # unrouted
 
 
 def test_iptoasn_ranges_and_names(ws: Workspace, data: Path) -> None:
@@ -155,7 +162,10 @@ def test_as2org_jsonl_and_pyasn_names_rank_below_caida(ws: Workspace, data: Path
     assert (jsonl.format, jsonl.rows_loaded, jsonl.rows_rejected) == ("caida_as2org_jsonl", 2, 1)
     (names,) = ingest(ws, "as2org", [data / "network" / "pyasn_asnames_subset.json"])
     assert names.format == "pyasn_asnames" and names.rows_loaded == 8
-    rows = {r["asn"]: r for r in ws.rows("select * from stg_as_orgs")}
+    best = (
+        "select * from stg_as_orgs qualify row_number() over (partition by asn order by source_rank desc) = 1"
+    )
+    rows = {r["asn"]: r for r in ws.rows(best)}
     assert rows[15169]["org_name"] == "Google LLC"  # CAIDA wins over pyasn's 'Google Inc.'
     assert (rows[16509]["as_handle"], rows[16509]["org_name"], rows[16509]["country"]) == (
         "AMAZON-02",

@@ -169,3 +169,24 @@ def test_each_sql_file_calls_only_macros_defined_before_the_call() -> None:
 def test_every_view_file_states_its_grain() -> None:
     for path in sql_files(SQL_DIR):
         assert re.search(r"^-- grain( \(\w+\))?:", path.read_text(encoding="utf-8"), re.M), path.name
+
+
+def test_a_v1_database_gets_its_range_intervals_rebuilt_per_range_set(db_file: Path, data: Path) -> None:
+    from analyzer.ingest import ingest
+    from analyzer.network.lookup import attribute_addresses
+
+    with Workspace(db_file) as ws:
+        ingest(ws, "ranges", [data / "network" / "aws_ip_ranges_subset.json"])
+        # what v1 left behind: one flat interval table without range sets
+        ws.con.execute("drop table net_range_intervals")
+        ws.con.execute("delete from net_range_sets")
+        ws.con.execute(
+            "create table net_range_intervals (family tinyint, lo uhugeint, hi uhugeint, dataset_id integer, "
+            "provider_id varchar, service varchar, region varchar, prefix varchar)"
+        )
+        ws.con.execute("update analyzer_meta set value = '1' where key = 'schema_version'")
+        ws.con.execute("update analyzer_meta set value = 'old' where key = 'sql_digest'")
+    with Workspace(db_file) as ws:
+        assert ws.schema_version == SCHEMA_VERSION
+        (row,) = attribute_addresses(ws, ["3.5.140.1"])
+        assert (row["provider_id"], row["range_service"]) == ("amazon", "S3")

@@ -11,4 +11,4 @@ register_kind("pfx2as", routing.ingest_pfx2as)
 register_kind("ip2asn", routing.ingest_ip2asn)
 register_kind("as2org", routing.ingest_as2org)
 # Which range file is a provider's current one depends on the files loaded: rebuilt after a drop.
-after_drop("ranges", lambda ws: ranges.rebuild_intervals(ws.con))
+after_drop("ranges", lambda ws: ranges.rebuild_range_intervals(ws.con))

@@ -37,6 +37,17 @@ COLUMNS = (
     "confidence",
     "as_handle",
     "error",
+    "as_of",
+    "provider_name",
+    "provider_country",
+    "ranges",
+    "origin_providers",
+    "as_org_id",
+    "as_source",
+    "as_dataset_id",
+    "as_date",
+    "route_table_id",
+    "route_table_date",
 )
 _INPUT = "_net_lookup_input"
 

@@ -1,8 +1,10 @@
 """Provider-published address ranges: AWS ip-ranges.json, Google cloud.json and goog.json, Azure
 Service Tags, Oracle public_ip_ranges.json, Fastly public-ip-list, RFC 8805 geofeeds and plain CIDR
 lists (Cloudflare ips-v4/v6, Akamai, ...). Service and region are kept, and the file's own
-publication date is the snapshot date. After each file the current ranges of every provider are
-flattened again into net_range_intervals, so the most specific published range owns an address."""
+publication date is the snapshot date. Several files of one provider live side by side, each
+serving the observation dates nearest to its own; after each file the sets of files in effect
+together get their disjoint intervals (sql/18, sql/19), where the most specific range owns an
+address and every covering range is kept."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import pyarrow as pa
 
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, date_in_name, open_text, snapshot_of
-from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.network.prefixes import batched, parse_staged, reject_duplicates, stage
 from analyzer.workspace import first_row
 
 # A range entry: line/entry number, prefix text, service, region, detail, generic (a superset entry).
@@ -237,33 +239,24 @@ def _batches(entries: Iterator[Entry]) -> Iterator[pa.Table]:
         )
 
 
-def rebuild_range_intervals(ctx: LoadContext) -> None:
-    """Flatten the prefixes of the current range files (stg_range_prefixes, sql/18: one entry per
-    prefix, the most specific) into net_range_intervals."""
-    rebuild_intervals(ctx.con)
+# A range set is numbered once: sets still in use keep their intervals, a new set gets the next id.
+REBUILD_RANGE_SETS = (
+    "delete from net_range_intervals where set_id not in "
+    "(select s.set_id from net_range_sets as s inner join stg_range_sets using (set_key))",
+    "delete from net_range_sets where set_key not in (select set_key from stg_range_sets)",
+    "insert into net_range_sets "
+    "select (select coalesce(max(set_id), 0) from net_range_sets) "
+    "+ row_number() over (order by valid_from)::integer, set_key "
+    "from stg_range_sets where set_key not in (select set_key from net_range_sets)",
+    "insert into net_range_intervals by name select * from net_range_build()",
+)
 
 
-def rebuild_intervals(con: duckdb.DuckDBPyConnection) -> None:
-    """rebuild_range_intervals on a connection: also after a range file is dropped, when an older
-    file of the provider becomes the current one."""
-    con.execute(
-        "create or replace temp table _net_range_pick as "
-        "select *, row_number() over () as ref from stg_range_prefixes"
-    )
-    con.execute("delete from net_range_intervals")
-    flatten_into(
-        con,
-        "select family, lo, hi, ref from _net_range_pick",
-        [],
-        """
-        insert into net_range_intervals
-        select f.family, f.lo, f.hi, p.dataset_id, p.provider_id, p.service, p.region, p.prefix
-        from net_flatten() as f
-        inner join _net_range_pick as p on p.ref = f.ref
-        """,
-        [],
-    )
-    con.execute("drop table if exists _net_range_pick")
+def rebuild_range_intervals(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring net_range_sets and net_range_intervals in line with the loaded range files (sql/18:
+    which files serve which dates; sql/19: the intervals of a set), inside the caller's transaction."""
+    for statement in REBUILD_RANGE_SETS:
+        con.execute(statement)
 
 
 def ingest_ranges(ctx: LoadContext) -> int:
@@ -299,11 +292,11 @@ def ingest_ranges(ctx: LoadContext) -> int:
     )
     for table in ("_net_stage", "_net_ranges"):
         con.execute(f"drop table if exists {table}")
-    # The dataset row gets its final format and date after the parser; stg_range_current needs them now.
+    # The dataset row gets its final format and date after the parser; the range windows need them now.
     effective, _ = snapshot_of(ctx)
     con.execute(
         "update datasets set format = ?, snapshot_date = ? where dataset_id = ?",
         [ctx.format, effective, ctx.dataset_id],
     )
-    rebuild_range_intervals(ctx)
+    rebuild_range_intervals(con)
     return loaded
