@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from rich.console import Console
 from rich.table import Table
 
-from analyzer.safe_text import SafeConsole, csv_row, json_dumps, text
+from analyzer.safe_text import SafeConsole, csv_arrow, csv_row, json_dumps, text
 
 FORMATS = ("table", "csv", "json")
 
@@ -124,11 +124,18 @@ def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str],
         if c not in frame.columns:
             cells.append(pl.lit(None, pl.String).alias(c))
         elif isinstance(frame.schema[c], pl.List):
-            cells.append(pl.col(c).cast(pl.List(pl.String)).list.join("; ").alias(c))
+            inner = frame.schema[c].inner  # type: ignore[union-attr]
+            # a list of structs (origin_providers) as JSON objects, like _cell; others as text
+            element = pl.element().struct.json_encode() if isinstance(inner, pl.Struct) else pl.element()
+            cells.append(pl.col(c).list.eval(element.cast(pl.String)).list.join("; ").alias(c))
+        elif isinstance(frame.schema[c], pl.Struct):
+            cells.append(pl.col(c).struct.json_encode().alias(c))
         else:
             cells.append(pl.col(c))
+    safe = pl.from_arrow(csv_arrow(frame.select(cells).to_arrow()))  # formula cells neutralised
+    assert isinstance(safe, pl.DataFrame)
     buf = io.BytesIO()
-    frame.select(cells).write_csv(buf, include_header=header)
+    safe.write_csv(buf, include_header=header)
     return buf.getvalue()
 
 

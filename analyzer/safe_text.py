@@ -124,6 +124,7 @@ def csv_arrow(table: pa.Table) -> pa.Table:
                 pc.match_substring_regex(column, r"^[=+\-@\t\r]"),
                 pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER.pattern)),
             )
-            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+            quote, empty = pa.scalar("'", column.type), pa.scalar("", column.type)
+            column = pc.if_else(risky, pc.binary_join_element_wise(quote, column, empty), column)
         columns.append(column)
     return pa.table(columns, names=table.column_names)

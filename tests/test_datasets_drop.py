@@ -49,16 +49,29 @@ def test_drop_removes_the_rows_of_every_kind_and_refreshes_what_depends_on_them(
     assert result.summary().startswith(f"dropped dataset {scans.dataset_id} (ct, ")
 
 
+def _range_dataset(ws: Workspace, address: str, on: dt.date) -> int | None:
+    ws.con.execute(
+        "create or replace temp table asked as select 1 as seq, ? as address, ?::date as as_of", [address, on]
+    )
+    return ws.rows("select range_dataset_id from net_attribute('asked')")[0]["range_dataset_id"]
+
+
 def test_dropping_the_newest_range_file_makes_the_older_one_current(ws: Workspace, tmp_path: Path) -> None:
     old = DATA / "network" / "google-cloud-ip-ranges.json"
     [first] = ingest(ws, "ranges", [old], options={"date": dt.date(2025, 1, 1)})
     newer = tmp_path / "cloud.json"
+    # the newer file moves 34.1.208.0/20 (its first prefix) to 134.1.208.0/20
     newer.write_text(old.read_text(encoding="utf-8").replace('"34.', '"134.', 1), encoding="utf-8")
     [second] = ingest(ws, "ranges", [newer], options={"date": dt.date(2025, 7, 1)})
-    current = "select distinct dataset_id from net_range_intervals"
-    assert ws.rows(current) == [{"dataset_id": second.dataset_id}]
+    later = dt.date(2025, 8, 1)
+    assert _range_dataset(ws, "134.1.208.1", later) == second.dataset_id
+    assert _range_dataset(ws, "34.1.208.1", later) is None
     drop_datasets(ws, [second.dataset_id])
-    assert ws.rows(current) == [{"dataset_id": first.dataset_id}]
+    assert _range_dataset(ws, "134.1.208.1", later) is None
+    assert _range_dataset(ws, "34.1.208.1", later) == first.dataset_id
+    assert ws.rows("select distinct dataset_id from net_range_intervals") == [
+        {"dataset_id": first.dataset_id}
+    ]
 
 
 def test_the_stored_attribution_follows_a_drop(ws: Workspace) -> None:

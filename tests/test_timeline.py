@@ -2,9 +2,7 @@
 FDNS snapshots, two routing tables a year apart whose prefix changes origin, and a company listed
 between the first two snapshots; attr_entity_timeline, attr_changes / `analyzer diff`,
 entities_after_listing and the incremental attribution of one more snapshot.
-
-The assertions that need each observation judged with the routing table of its own date (issue 13
-point 1) are in the tests marked NETWORK: strict xfails until date-aware network files land."""
+Each observation is judged with the routing table of its own date (issue 13 point 1)."""
 
 from __future__ import annotations
 
@@ -38,9 +36,6 @@ MICROSOFT_MX = "0 examplevision-example.mail.protection.outlook.com"
 
 # NETWORK: flip to passing when each observation uses the routing table of its own date (issue 13
 # point 1, helper wa-network); strict, so the merge that makes them pass must remove the mark.
-NETWORK = pytest.mark.xfail(
-    strict=True, reason="date-aware network files (issue 13 point 1): every observation uses the latest table"
-)
 
 
 def _fdns(path: Path, on: dt.date, records: list[tuple[str, str, str]]) -> Path:
@@ -153,7 +148,6 @@ def test_timeline_gives_first_and_last_seen_and_the_listing_per_provider(ws: Wor
     )
 
 
-@NETWORK
 def test_timeline_web_host_follows_the_routing_table_of_each_date(ws: Workspace) -> None:
     rows = _timeline(ws)
     amazon, alibaba = rows["web_hosting", "amazon"], rows["web_hosting", "alibaba"]
@@ -167,7 +161,6 @@ def test_timeline_web_host_follows_the_routing_table_of_each_date(ws: Workspace)
     )
 
 
-@NETWORK
 def test_each_observation_is_attributed_with_the_table_of_its_own_date(ws: Workspace) -> None:
     tables = {
         r["snapshot_date"]: r["dataset_id"]
@@ -225,7 +218,6 @@ def test_diff_lists_added_and_removed_providers_only(ws: Workspace) -> None:
     assert _changes(ws, SNAPSHOTS[2], SNAPSHOTS[0]) >= {("email", "google", "added")}
 
 
-@NETWORK
 def test_diff_shows_the_web_host_moving_with_the_routing_table(ws: Workspace) -> None:
     assert _changes(ws, SNAPSHOTS[0], SNAPSHOTS[1]) == {
         ("web_hosting", "amazon", "removed"),
