@@ -489,13 +489,38 @@ def test_sql_is_read_only_unless_write(hostile_db: Path, tmp_path: Path) -> None
     target = tmp_path / "leak.csv"
     code, _, err = run("sql", f"copy (select 1) to '{target}'", db=db)
     assert code == 1 and "a COPY statement needs --write" in err and not target.exists()
-    for statement in ("attach 'other.duckdb'", "install httpfs", "export database 'x'"):
+    for statement in ("attach 'other.duckdb'", "export database 'x'"):
         code, _, err = run("sql", statement, db=db)
         assert code == 1 and "needs --write" in err, statement
     code, out, _ = run("sql", "select count(*) as n from attr_entity_services", "--format", "json", db=db)
     assert code == 0 and json.loads(out)[0]["n"] > 0  # the stored attribution is fresh: read-only works
     code, _, _ = run("sql", f"copy (select 1 as a) to '{target}'", "--write", db=db)
     assert code == 0 and target.read_text() == "a\n1\n"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "install httpfs",
+        "load httpfs",
+        "force install httpfs",
+        "set autoinstall_known_extensions = true",
+        "pragma autoload_known_extensions = true",
+        "set custom_extension_repository = '/tmp/x'",
+    ],
+)
+def test_sql_never_fetches_extensions_even_with_write(
+    statement: str, hostile_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(hostile_db, db)
+    for flags in ((), ("--write",)):
+        code, _, err = run("sql", statement, *flags, db=db)
+        assert code == 1 and "analyzer works offline" in err and "refused, with --write too" in err, (
+            flags,
+            err,
+        )
+    assert run("sql", "set threads = 1; select 1", "--write", db=db)[0] == 0  # other settings stay open
 
 
 def test_sql_on_a_stale_database_says_to_run_attribute(hostile_db: Path, tmp_path: Path) -> None:
