@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from rich.console import Console
 from rich.table import Table
 
-from analyzer.safe_text import SafeConsole, csv_arrow, csv_row, json_dumps, text
+from analyzer.safe_text import SafeConsole, csv_arrow, csv_row, json_bytes, json_dumps, text
 
 FORMATS = ("table", "csv", "json")
 
@@ -102,14 +102,14 @@ def json_lines(part: pa.Table | JsonTails | Sequence[dict[str, Any]]) -> bytes |
         # the lines are back to back in the array's data buffer: write it, not one string per row
         width = np.int64 if pa.types.is_large_string(kind) else np.int32
         offsets = np.frombuffer(lines.buffers()[1], width, len(lines) + 1, width().itemsize * lines.offset)
-        return lines.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+        return json_bytes(lines.buffers()[2][int(offsets[0]) : int(offsets[-1])])
     if isinstance(part, pa.Table):
         buf = io.BytesIO()
         frame = pl.from_arrow(part)
         assert isinstance(frame, pl.DataFrame)
         frame.write_ndjson(buf)
-        return buf.getvalue()
-    return "".join(json.dumps(jsonable(r), ensure_ascii=False) + "\n" for r in part).encode()
+        return json_bytes(buf.getvalue())
+    return "".join(json_dumps(jsonable(r)) + "\n" for r in part).encode()
 
 
 def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str], *, header: bool) -> bytes:

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
@@ -78,6 +79,25 @@ def json_dumps(value: Any, **kwargs: Any) -> str:
     same data for a parser, inert on a terminal."""
     text = json.dumps(value, ensure_ascii=False, **kwargs)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# The first UTF-8 byte of every _JSON_UNSAFE character (DEL; C1 is C2 xx; U+2xxx is E2; U+FEFF EF).
+_JSON_UNSAFE_LEADS = (0x7F, 0xC2, 0xE2, 0xEF)
+
+
+def json_bytes(data: bytes | pa.Buffer) -> bytes | pa.Buffer:
+    """Rendered JSON (lines) with DEL, C1 and bidi controls as \\u escapes, as json_dumps does: for
+    JSON written by other writers (polars, DuckDB). Returned as it is when it holds none of them."""
+    view = np.frombuffer(data, np.uint8)
+    if not any((view == lead).any() for lead in _JSON_UNSAFE_LEADS):
+        return data
+    text = bytes(data).decode("utf-8")
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
+
+
+def terminal_bytes(data: bytes | pa.Buffer) -> bytes:
+    """Bytes bound for a terminal (streamed CSV or JSON) with their control characters escaped."""
+    return visible(bytes(data).decode("utf-8", errors="replace")).encode()
 
 
 # -- Markdown ---------------------------------------------------------------------------------

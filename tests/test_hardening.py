@@ -100,6 +100,73 @@ def test_control_characters_reach_the_terminal_escaped(hostile_db: Path, tmp_pat
     assert code == 0 and "\x1b" not in out + err and "x\\x1b[2J.pfx2as" in out
 
 
+HOSTILE_AS_NAME = "[link=https://evil.example]Click[/link] \x1b[2J \u202eCorp"
+
+
+@pytest.fixture(scope="module")
+def hostile_as_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An AS organisation named with markup, ESC and a bidi override (CAIDA as-org2info.txt)."""
+    folder = tmp_path_factory.mktemp("hostile-as")
+    as2org = folder / "20250701.as-org2info.txt"
+    as2org.write_text(
+        "# format:org_id|changed|org_name|country|source\n"
+        f"MARK-ARIN|20240301|{HOSTILE_AS_NAME}|US|ARIN\n"
+        "# format:aut|changed|aut_name|org_id|opaque_id|source\n"
+        "64501|20240301|-2+3cmd|MARK-ARIN|y_ARIN|ARIN\n",
+        encoding="utf-8",
+    )
+    pfx2as = folder / "routeviews-rv2-20250720-1200.pfx2as"
+    pfx2as.write_text("198.51.100.0\t24\t64501\n", encoding="utf-8")
+    db = folder / "as.duckdb"
+    ws = Workspace(db)
+    try:
+        ingest(ws, "as2org", [as2org])
+        ingest(ws, "pfx2as", [pfx2as])
+    finally:
+        ws.close()
+    return db
+
+
+def test_bulk_lookup_json_escapes_bidi_controls_like_every_json_output(hostile_as_db: Path) -> None:
+    result = runner.invoke(
+        app, ["--db", str(hostile_as_db), "lookup", "-", "--format", "json"], input="198.51.100.7\n"
+    )
+    assert result.exit_code == 0 and "\u202e" not in result.stdout and "\x1b" not in result.stdout
+    assert json.loads(result.stdout.splitlines()[0])["as_name"] == HOSTILE_AS_NAME  # the same data
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_bulk_lookup_on_a_terminal_shows_control_characters_escaped(fmt: str, hostile_as_db: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "analyzer", "--db", str(hostile_as_db), "lookup", "-", "--format", fmt],
+            input=b"198.51.100.7\n",
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    text = shown.decode("utf-8")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in text and "\u202e" not in text and "Click[/link]" in text
+    if fmt == "csv":
+        assert "\\x1b[2J \\u202eCorp" in text
+
+
 def test_entity_names_with_control_characters_are_rejected_at_ingest(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "w.yaml"
     path.write_text(
@@ -489,13 +556,38 @@ def test_sql_is_read_only_unless_write(hostile_db: Path, tmp_path: Path) -> None
     target = tmp_path / "leak.csv"
     code, _, err = run("sql", f"copy (select 1) to '{target}'", db=db)
     assert code == 1 and "a COPY statement needs --write" in err and not target.exists()
-    for statement in ("attach 'other.duckdb'", "install httpfs", "export database 'x'"):
+    for statement in ("attach 'other.duckdb'", "export database 'x'"):
         code, _, err = run("sql", statement, db=db)
         assert code == 1 and "needs --write" in err, statement
     code, out, _ = run("sql", "select count(*) as n from attr_entity_services", "--format", "json", db=db)
     assert code == 0 and json.loads(out)[0]["n"] > 0  # the stored attribution is fresh: read-only works
     code, _, _ = run("sql", f"copy (select 1 as a) to '{target}'", "--write", db=db)
     assert code == 0 and target.read_text() == "a\n1\n"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "install httpfs",
+        "load httpfs",
+        "force install httpfs",
+        "set autoinstall_known_extensions = true",
+        "pragma autoload_known_extensions = true",
+        "set custom_extension_repository = '/tmp/x'",
+    ],
+)
+def test_sql_never_fetches_extensions_even_with_write(
+    statement: str, hostile_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(hostile_db, db)
+    for flags in ((), ("--write",)):
+        code, _, err = run("sql", statement, *flags, db=db)
+        assert code == 1 and "analyzer works offline" in err and "refused, with --write too" in err, (
+            flags,
+            err,
+        )
+    assert run("sql", "set threads = 1; select 1", "--write", db=db)[0] == 0  # other settings stay open
 
 
 def test_sql_on_a_stale_database_says_to_run_attribute(hostile_db: Path, tmp_path: Path) -> None:
@@ -536,3 +628,13 @@ def test_the_size_cap_of_a_kind_is_configurable(
     with pytest.raises(Exception, match=r"ANALYZER_MAX_INPUT_PFX2AS is 'lots', expected a size"):
         ingest(ws, "pfx2as", [plain])
     assert ws.rows("select count(*) as n from datasets") == [{"n": 0}]
+
+
+def test_report_table_written_to_a_file_shows_timeline_names_literally(
+    hostile_db: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.txt"
+    code, _, err = run("report", "--format", "table", "--out", str(target), db=hostile_db)
+    assert code == 0, err
+    timeline = target.read_text(encoding="utf-8").split("Timeline", 1)[1]
+    assert "[/bold] Northwind" in timeline  # the name as written (long cells fold)

@@ -18,6 +18,7 @@ from analyzer.ct.observations import describe
 from analyzer.lookup import Part, stream_lookup
 from analyzer.lookup import lookup as lookup_items
 from analyzer.network.lookup import COLUMNS
+from analyzer.safe_text import terminal_bytes
 
 _TABLE_COLUMNS = [
     "name",
@@ -121,6 +122,7 @@ def _bulk(items: list[str], fmt: str, db: object) -> None:
     failure: list[BaseException] = []
     sys.stdout.flush()
     sink = sys.stdout.buffer
+    tty = sys.stdout.isatty()  # on a terminal control characters show escaped, as echo() does
 
     def write() -> None:
         first = True
@@ -129,7 +131,7 @@ def _bulk(items: list[str], fmt: str, db: object) -> None:
                 data = _render(part, fmt, first)
                 first = False
                 if data:
-                    sink.write(data)
+                    sink.write(terminal_bytes(data) if tty else data)
                     sink.flush()
         except BaseException as exc:  # handed to the main thread
             failure.append(exc)

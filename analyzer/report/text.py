@@ -117,7 +117,7 @@ def _rich_timeline(report: Report) -> Table:
                 cells[0] = f"{first['entity_name']} (listed {first['listed_on'] or 'undated'})"
             else:
                 cells[0] = ""
-            table.add_row(*cells)
+            table.add_row(*(text(c) for c in cells))  # data: never markup, controls escaped
     return table
 
 
