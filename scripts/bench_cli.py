@@ -635,7 +635,7 @@ def stage_profile(path: Path, db: Path) -> None:
     timed("prepare (IDNA UDF, macros)", prepare, con)
     timed(
         "probe: decompress + JSON parse into a temp table (one thread)",
-        lambda: con.execute(f"create temp table probe_stage as {fdns.READ}", [str(path)]),
+        lambda: con.execute(f"create temp table probe_stage as {fdns.READ}", [str(path), "gzip"]),
     )
     dates = [None, mtime_date(path)]
     probe_source = fdns.SOURCE.format(relation="probe_stage")
