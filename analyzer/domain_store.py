@@ -28,6 +28,7 @@ from analyzer.domains import normalize_hostname
 from analyzer.errors import ConfigError
 from analyzer.materialize import materialized
 from analyzer.meta import get_meta, set_meta
+from analyzer.safe_text import shown
 from analyzer.workspace import Workspace
 
 FINGERPRINT_KEY = "domain_store_fingerprint"
@@ -105,7 +106,14 @@ def store_names(ws: Workspace, names: Iterable[str]) -> DomainStoreResult | None
     From the records of those names and of everything they point to only (sql/40 seeded with
     them, sql/11 scoped to the result); certificate rows only for those names. The scope table of
     the stored entity attribution is borrowed and put back."""
-    wanted = sorted({n for n in (normalize_hostname(x) for x in names) if n})
+    asked = list(names)
+    invalid = [x for x in asked if not normalize_hostname(x)]
+    if invalid:
+        more = f" and {len(invalid) - 3} more" if len(invalid) > 3 else ""
+        raise ConfigError(
+            f"not a domain or host name: {', '.join(shown(x) for x in invalid[:3])}{more}; nothing answered"
+        )
+    wanted = sorted({n for n in (normalize_hostname(x) for x in asked) if n})
     state = coverage(ws)
     if state == "all" or not wanted:
         return None
@@ -159,7 +167,14 @@ def store_names(ws: Workspace, names: Iterable[str]) -> DomainStoreResult | None
 def services(ws: Workspace, names: Iterable[str]) -> list[dict[str, Any]]:
     """The attr_domain_services rows of some names (the view's `domain`: a DNS name or, for
     tls_ca, a registrable domain), computed and stored first when the store lacks them."""
-    wanted = sorted({n for n in (normalize_hostname(x) for x in names) if n})
+    asked = list(names)
+    invalid = [x for x in asked if not normalize_hostname(x)]
+    if invalid:
+        more = f" and {len(invalid) - 3} more" if len(invalid) > 3 else ""
+        raise ConfigError(
+            f"not a domain or host name: {', '.join(shown(x) for x in invalid[:3])}{more}; nothing answered"
+        )
+    wanted = sorted({n for n in (normalize_hostname(x) for x in asked) if n})
     store_names(ws, wanted)
     return ws.rows(
         f"select * from {STORE} where list_contains(?, domain) "  # noqa: S608 - fixed names

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from analyzer import contracts, domain_store
 from analyzer.cli import app
 from analyzer.demo import build_demo
+from analyzer.errors import ConfigError
 from analyzer.workspace import Workspace, open_workspace
 
 LIVE = (
@@ -114,3 +115,8 @@ def test_check_reports_a_broken_contract_in_the_stored_rows(ws: Workspace) -> No
     failures = contracts.check(ws)
     assert any("confidence has values outside" in f and "'certain'" in f for f in failures)
     assert any("duplicate rows for grain" in f for f in failures)
+
+
+def test_a_name_that_is_no_host_name_is_one_clear_error(ws: Workspace) -> None:
+    with pytest.raises(ConfigError, match=r"not a domain or host name: '=1\+1'"):
+        domain_store.services(ws, ["www.example.com", "=1+1"])

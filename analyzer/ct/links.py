@@ -9,6 +9,7 @@ from analyzer import attribution
 from analyzer.ct.match import refresh_if_stale
 from analyzer.domains import normalize_hostname
 from analyzer.errors import ConfigError
+from analyzer.safe_text import shown
 from analyzer.watchlists.entities import find_entities
 from analyzer.workspace import Workspace
 
@@ -22,18 +23,20 @@ def resolve_entity(ws: Workspace, entity: str) -> dict[str, Any]:
         return exact[0]
     found = find_entities(ws, search=entity)
     if not found:
-        raise ConfigError(f"no entity matches {entity!r}; list them with `analyzer entities --search`")
+        raise ConfigError(f"no entity matches {shown(entity)}; list them with `analyzer entities --search`")
     if len(found) > 1:
-        shown = "; ".join(f"{e['entity_id']} {e['name']}" for e in found[:5])
+        listed = "; ".join(f"{e['entity_id']} {e['name']}" for e in found[:5])
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-        raise ConfigError(f"{entity!r} matches {len(found)} entities ({shown}{more}); give the entity_id")
+        raise ConfigError(
+            f"{shown(entity)} matches {len(found)} entities ({listed}{more}); give the entity_id"
+        )
     return {k: found[0][k] for k in ("entity_id", "name", "list_code")}
 
 
 def _domain(domain: str) -> str:
     host = normalize_hostname(domain)
     if host is None or host.startswith("*."):
-        raise ConfigError(f"{domain!r} is not a domain name")
+        raise ConfigError(f"{shown(domain)} is not a domain name")
     return host
 
 
@@ -41,7 +44,7 @@ def decide(ws: Workspace, entity: str, domain: str, decision: str, note: str) ->
     """Record an analyst's link or unlink (kept apart from loaded data, so it survives re-ingest) and
     bring the stored attribution up to date with it."""
     if decision not in ("link", "unlink"):
-        raise ConfigError(f"decision must be link or unlink, not {decision!r}")
+        raise ConfigError(f"decision must be link or unlink, not {shown(decision)}")
     if not note.strip():
         raise ConfigError("--note is required: say why (source, date, who)")
     ent = resolve_entity(ws, entity)

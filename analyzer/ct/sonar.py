@@ -27,6 +27,7 @@ import pyarrow as pa
 from analyzer.ct import stage
 from analyzer.ct.x509parse import CertError, CertRecord, parse_der
 from analyzer.ingest.base import LoadContext, open_text
+from analyzer.safe_text import shown
 
 FIELDS = ("host_ip", "host_name", "port", "contact_time", "ssl_version", "cipher", "certs")
 
@@ -111,7 +112,7 @@ def stage_scans(ctx: LoadContext) -> Counter[str]:
                 continue
             for key in sorted(scan.keys() - set(FIELDS)):
                 ctx.issues.warn_once(
-                    f"field:{key}", f"unexpected Sonar SSL field {key!r} (not loaded)", line_no
+                    f"field:{key}", f"unexpected Sonar SSL field {shown(key)} (not loaded)", line_no
                 )
             problem = _stage_line(ctx, line_no, scan, parse, counts, leaves, chains, observations)
             if problem:

@@ -7,6 +7,7 @@ import csv
 from analyzer.dns.load import BatchWriter
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
+from analyzer.safe_text import shown
 
 HEADER = ("name", "type", "value", "ttl")
 # Lines looked at before deciding that a file is not a DNS export at all.
@@ -47,7 +48,9 @@ def load(ctx: LoadContext, writer: BatchWriter) -> int:
                 continue
             if line == 1 and [c.strip().lower() for c in row[:3]] == list(HEADER[:3]):
                 for extra in row[4:]:
-                    ctx.issues.warn_once(f"column:{extra}", f"unexpected column {extra!r} (not loaded)", 1)
+                    ctx.issues.warn_once(
+                        f"column:{extra}", f"unexpected column {shown(extra)} (not loaded)", 1
+                    )
                 continue
             if len(row) not in (3, 4):
                 ctx.issues.reject(line, f"expected name,type,value[,ttl], got {len(row)} fields")

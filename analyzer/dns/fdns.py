@@ -29,6 +29,7 @@ from analyzer import settings
 from analyzer.compression import duckdb_readable
 from analyzer.dns.load import write_bulk
 from analyzer.ingest.base import MAX_STORED_ISSUES, LoadContext, open_text
+from analyzer.safe_text import shown
 
 FIELDS = ("timestamp", "name", "type", "value")
 
@@ -73,7 +74,7 @@ def audit_fields(ctx: LoadContext, first_line: str) -> None:
         return
     if isinstance(record, dict):
         for key in sorted(record.keys() - set(FIELDS)):
-            ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", 1)
+            ctx.issues.warn_once(f"field:{key}", f"unexpected field {shown(key)} (not loaded)", 1)
 
 
 # Records per staged batch of a .gz: about 100 MB of Arrow strings, so memory stays bounded

@@ -29,6 +29,7 @@ from analyzer.dns.load import BatchWriter
 from analyzer.dns.progress import run_with_progress
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, date_in_name, gzip_problem, open_text
+from analyzer.safe_text import shown
 from analyzer.workspace import first_row
 
 FORMATS = ("openintel", "fdns", "zone", "csv")
@@ -269,12 +270,12 @@ def _drop_repeats(ctx: LoadContext) -> int:
     )
     repeated = int(row[0]) if row else 0
     if repeated:
-        source = f"source {ctx.label!r}" if ctx.label else "unnamed source"
-        shown = ", ".join(str(i) for i in ids)
+        source = f"source {shown(ctx.label)}" if ctx.label else "unnamed source"
+        ids_text = ", ".join(str(i) for i in ids)
         ctx.issues.warn(
             None,
             f"{repeated:,} records already loaded for the snapshot {day} of the {source} "
-            f"(dataset {shown}): counted once, not loaded again",
+            f"(dataset {ids_text}): counted once, not loaded again",
         )
     return repeated
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from analyzer.dns.load import BatchWriter
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
+from analyzer.safe_text import shown
 
 CLASSES = frozenset({"IN", "CH", "HS", "CS"})
 _TTL = re.compile(r"^(\d+[smhdw]?)+$", re.IGNORECASE)
@@ -153,7 +154,7 @@ def _absolute(name: str, origin: str | None, line: int) -> str:
     if name.endswith("."):
         return name
     if origin is None:
-        raise ValueError(f"relative name {name!r} used before $ORIGIN is set")
+        raise ValueError(f"relative name {shown(name)} used before $ORIGIN is set")
     return f"{name}.{origin}" if origin != "." else f"{name}."
 
 

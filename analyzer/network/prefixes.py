@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from analyzer.ingest.base import LoadContext
+from analyzer.safe_text import shown
 
 BATCH = 200_000
 
@@ -48,7 +49,7 @@ def parse_staged(ctx: LoadContext, src: str, out: str, what: str = "prefix") -> 
     for line, prefix, problem in con.execute(
         f"select line, prefix, problem from {out} where problem is not null order by line"  # noqa: S608
     ).fetchall():
-        ctx.issues.reject(line, f"{what} {prefix!r}: {problem}")
+        ctx.issues.reject(line, f"{what} {shown(prefix)}: {problem}")
     con.execute(f"delete from {out} where problem is not null")  # noqa: S608 - internal temp names
 
 
@@ -63,7 +64,7 @@ def reject_duplicates(ctx: LoadContext, table: str, keys: str = "family, lo, hi"
         """  # noqa: S608 - internal names
     ).fetchall()
     for line, prefix, first in dups:
-        ctx.issues.reject(line, f"duplicate prefix {prefix!r} (first on line {first})")
+        ctx.issues.reject(line, f"duplicate prefix {shown(prefix)} (first on line {first})")
     if dups:
         con.execute(
             f"delete from {table} where line in (select line from (select line, "  # noqa: S608

@@ -18,6 +18,7 @@ import pyarrow as pa
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, date_in_name, open_text
 from analyzer.network.prefixes import batched, flatten_into, parse_staged, reject_duplicates, stage
+from analyzer.safe_text import shown
 from analyzer.workspace import first_row
 
 _DIGITS = re.compile(r"^\d+$")
@@ -103,7 +104,7 @@ def _store_routes(ctx: LoadContext) -> int:
         "or list_count(origin_asns) < len(origin_asns) order by line"
     ).fetchall()
     for line, origin in bad:
-        ctx.issues.reject(line, f"origin {origin!r} is not an AS number or a list of them ('_' or ',')")
+        ctx.issues.reject(line, f"origin {shown(origin)} is not an AS number or a list of them ('_' or ',')")
     con.execute(
         "delete from _net_routes where origin_asns is null or len(origin_asns) = 0 "
         "or list_count(origin_asns) < len(origin_asns)"
@@ -232,7 +233,7 @@ def ingest_ip2asn(ctx: LoadContext) -> int:
     for line, prefix in con.execute(
         "select line, prefix from _net_routes where lo is null or hi is null or hi < lo order by line"
     ).fetchall():
-        ctx.issues.reject(line, f"range {prefix!r}: not a valid start-end address range")
+        ctx.issues.reject(line, f"range {shown(prefix)}: not a valid start-end address range")
     con.execute("delete from _net_routes where lo is null or hi is null or hi < lo")
     if names:
         con.executemany(
@@ -282,7 +283,7 @@ def _insert_orgs(ctx: LoadContext, rows: list[tuple[Any, ...]]) -> int:
 def _asn(ctx: LoadContext, line: int, value: Any) -> int | None:
     text = str(value).strip().upper().removeprefix("AS")
     if not _DIGITS.match(text):
-        ctx.issues.reject(line, f"AS number {value!r} is not a number")
+        ctx.issues.reject(line, f"AS number {shown(value)} is not a number")
         return None
     return int(text)
 
@@ -315,7 +316,7 @@ def _as2org_text(ctx: LoadContext) -> list[tuple[Any, ...]]:
                     values.get("country"),
                 )
             else:
-                ctx.issues.reject(n, f"a line of an unknown section {section!r}")
+                ctx.issues.reject(n, f"a line of an unknown section {shown(section)}")
     rows = []
     for _n, asn, name, org_id in auts:
         org_name, country = orgs.get(org_id, (None, None))
@@ -344,7 +345,7 @@ def _as2org_jsonl(ctx: LoadContext) -> list[tuple[Any, ...]]:
                 if asn is not None:
                     auts.append((asn, rec.get("name") or "", str(rec.get("organizationId") or "")))
             else:
-                ctx.issues.reject(n, f"unknown record type {kind!r} (expected 'ASN' or 'Organization')")
+                ctx.issues.reject(n, f"unknown record type {shown(kind)} (expected 'ASN' or 'Organization')")
     return [
         (
             asn,

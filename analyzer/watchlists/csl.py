@@ -9,6 +9,7 @@ from typing import Any
 
 from analyzer.errors import SourceError
 from analyzer.ingest.base import LoadContext, open_text
+from analyzer.safe_text import shown
 from analyzer.watchlists.entries import (
     Entry,
     countries_of,
@@ -85,7 +86,7 @@ def to_entry(ctx: LoadContext, line: int | None, rec: dict[str, Any]) -> Entry |
         code = source
         ctx.issues.warn_once(
             f"source:{source}",
-            f"unknown list source {source!r}: kept verbatim as its list code",
+            f"unknown list source {shown(source)}: kept verbatim as its list code",
             line,
         )
     addresses = rec.get("addresses")
@@ -146,13 +147,13 @@ def _csv_records(ctx: LoadContext) -> Iterator[tuple[int, dict[str, Any]]]:
             if column not in header:
                 raise SourceError(
                     ctx.path,
-                    f"missing required column {column!r}; is this the Consolidated Screening List "
+                    f"missing required column {shown(column)}; is this the Consolidated Screening List "
                     f"(consolidated.csv)? header: {', '.join(header[:8])}",
                     line=1,
                 )
         ctx.format = "csv" if "_id" in header else "csv-2019"
         for extra in (h for h in header if h not in KNOWN):
-            ctx.issues.warn_once(f"column:{extra}", f"unexpected column {extra!r} (not loaded)", 1)
+            ctx.issues.warn_once(f"column:{extra}", f"unexpected column {shown(extra)} (not loaded)", 1)
         for rec in reader:
             if None in rec:  # more fields than the header
                 ctx.issues.reject(
@@ -181,7 +182,7 @@ def _json_records(ctx: LoadContext) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         for key in rec.keys() - KNOWN - extras:
             extras.add(key)
-            ctx.issues.warn_once(f"field:{key}", f"unexpected field {key!r} (not loaded)", i)
+            ctx.issues.warn_once(f"field:{key}", f"unexpected field {shown(key)} (not loaded)", i)
         yield i, rec
 
 

@@ -92,7 +92,9 @@ def parse_date(ctx: LoadContext, line: int | None, column: str, value: Any) -> d
             return dt.datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()
         except ValueError:
             continue
-    ctx.issues.warn(line, f"column {column!r} is {text!r}, expected a date (row kept, date left empty)")
+    ctx.issues.warn(
+        line, f"column {shown(column)} is {shown(text)}, expected a date (row kept, date left empty)"
+    )
     return None
 
 

@@ -148,7 +148,7 @@ def _from_csv(ctx: LoadContext) -> list[Entry]:
                 line=1,
             )
         for extra in (h for h in header if h not in CSV_COLUMNS):
-            ctx.issues.warn_once(f"column:{extra}", f"unexpected column {extra!r} (not loaded)", 1)
+            ctx.issues.warn_once(f"column:{extra}", f"unexpected column {shown(extra)} (not loaded)", 1)
         ctx.format = "csv"
         merged: dict[tuple[str, str], Entry] = {}
         for rec in reader:
