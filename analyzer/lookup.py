@@ -18,8 +18,8 @@ import pyarrow as pa
 from analyzer.ct.observations import served_certificates
 from analyzer.dns.lookup import attach_attribution, lookup_hostnames
 from analyzer.network.lookup import COLUMNS, attribute_addresses, attribute_arrow
-from analyzer.network.points import Ip4Points, is_ipv4
-from analyzer.output import JsonTails
+from analyzer.network.points import Ip4Points, ipv4_block, is_ipv4
+from analyzer.output import JsonParts
 from analyzer.workspace import Workspace
 
 
@@ -78,16 +78,31 @@ def lookup_frame(ws: Workspace, targets: str | Iterable[str]) -> pl.DataFrame:
 
 # A part of the answer of a bulk lookup: address rows as Arrow (COLUMNS of the network capability)
 # or already as JSON (`as_json`), or hostname results as dicts; parts come in input order.
-Part = pa.Table | JsonTails | list[dict[str, Any]]
+Part = pa.Table | JsonParts | list[dict[str, Any]]
 
 
-def stream_lookup(ws: Workspace, chunks: Iterable[list[str]], *, as_json: bool = False) -> Iterator[Part]:
+def stream_lookup(
+    ws: Workspace, chunks: Iterable[list[str] | bytes], *, as_json: bool = False
+) -> Iterator[Part]:
     """The answers of `lookup`, chunk by chunk, in input order, with bounded memory: a chunk's
     dotted-quad IPv4 addresses by a binary search over the stored points (analyzer.network.points),
     other addresses through attribute_arrow, hostnames through the hostname lookup. The same rows
-    as `lookup` (tests/test_network_lookup.py compares them)."""
+    as `lookup` (tests/test_network_lookup.py compares them). A chunk is a list of texts or a block
+    of input lines (UTF-8 bytes); a block of bare IPv4 lines is parsed by numpy in one go."""
     points: Ip4Points | None = None
     for lines in chunks:
+        if isinstance(lines, bytes):
+            quads = ipv4_block(lines)
+            if quads is not None:
+                points = points or Ip4Points(ws)
+                texts, ints = quads
+                yield (
+                    points.json_tails(texts, ints)
+                    if as_json
+                    else points.attribute(texts, list(COLUMNS), ints)
+                )
+                continue
+            lines = lines.decode("utf-8", errors="replace").splitlines()
         texts = pl.Series("address", lines, dtype=pl.String).str.strip_chars()
         texts = texts.filter(texts != "")
         if texts.is_empty():

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 from rich.console import Console
 from rich.table import Table
 
@@ -77,30 +76,26 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
 
 
 @dataclass(frozen=True)
-class JsonTails:
-    """Rows already rendered as JSON by SQL, but for their first member: `{"address": <address>`
-    then the tail (`,"family":4,...}`). For addresses that need no JSON escaping (IPv4 texts)."""
+class JsonParts:
+    """Rows already rendered as JSON, in pieces: row i is the concatenation of the pieces' i-th
+    texts (a str piece is the same text on every row). The pieces need no escaping (SQL rendered
+    them, or they are IPv4 texts), so a line is joined by polars, not by a Python object per row."""
 
-    addresses: pa.Array
-    tails: pa.Array
+    pieces: list[pl.Series | str]
 
 
-def json_lines(part: pa.Table | JsonTails | Sequence[dict[str, Any]]) -> bytes | pa.Buffer:
+def json_lines(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> bytes | pa.Buffer:
     """One JSON object per row, one per line (UTF-8): bytes, or an Arrow buffer (no copy)."""
-    if isinstance(part, JsonTails):
-        kind = part.tails.type
-
-        def text(t: str) -> pa.Scalar:
-            return pa.scalar(t, kind)
-
-        lines = pc.binary_join_element_wise(
-            text('{"address":"'), part.addresses.cast(kind), text('"'), part.tails, text("\n"), text("")
-        )
-        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-        if not len(lines):
+    if isinstance(part, JsonParts):
+        columns = {f"p{i}": p for i, p in enumerate(part.pieces) if not isinstance(p, str)}
+        if not columns or not len(next(iter(columns.values()))):
             return b""
+        exprs = [pl.lit(p) if isinstance(p, str) else pl.col(f"p{i}") for i, p in enumerate(part.pieces)]
+        frame = pl.DataFrame(columns).select(pl.concat_str([*exprs, pl.lit("\n")]).alias("line"))
+        lines = frame.to_series().to_arrow()
+        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
         # the lines are back to back in the array's data buffer: write it, not one string per row
-        width = np.int64 if pa.types.is_large_string(kind) else np.int32
+        width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
         offsets = np.frombuffer(lines.buffers()[1], width, len(lines) + 1, width().itemsize * lines.offset)
         return json_bytes(lines.buffers()[2][int(offsets[0]) : int(offsets[-1])])
     if isinstance(part, pa.Table):

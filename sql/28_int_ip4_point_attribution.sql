@@ -1,39 +1,24 @@
 -- The attribution of each IPv4 point of int_ip4_bounds, from net_attribute() itself: every
--- address from a point up to the next one has this row (but its own `address` text). `json_tail`
--- is the row as JSON after the address (`,"family":4,...}`), so a bulk JSON-lines answer is the
--- address text plus this text. `analyzer lookup -` stores it in lookup_ip4_points (with the
--- fingerprint of attr_inputs_fingerprint()), then answers millions of addresses by a binary
--- search over `point` and a gather of rows.
+-- address from a point up to the next one has this row (but its own `address` text). Bulk
+-- `analyzer lookup` stores it factored (analyzer/network/points.py): per point only `point`,
+-- `route_prefix` and the ids of its two other parts, the columns before route_prefix (the range)
+-- and after it (origins, AS organisation, providers), each part stored once with its JSON text,
+-- so that a JSON line is the address plus three pre-rendered texts. The store is rebuilt after an
+-- ingest of network data (and by the first bulk lookup when it is missing), then millions of
+-- addresses are answered by a binary search over `point` and a gather of parts.
 -- grain: one row per point
 
 create or replace view int_ip4_point_attribution as
-with attributed as materialized (
+with attributed as (
     select * from net_attribute('int_ip4_bounds')
-),
-
-unaddressed as (
-    select * exclude (address) from attributed
-),
-
-tails as (
-    select
-        seq,
-        ',' || substr(cast(to_json(u) as varchar), strlen('{"seq":' || u.seq || ',') + 1) as json_tail
-    from unaddressed as u
 ),
 
 final as (
     select
         b.point,
-        a.* exclude (seq),
-        t.json_tail
+        a.* exclude (seq, address)
     from attributed as a
     inner join int_ip4_bounds as b using (seq)
-    inner join tails as t using (seq)
 )
 
-select * from final;
-
-create or replace table lookup_ip4_points as
-select * from int_ip4_point_attribution
-limit 0;
+select * from final

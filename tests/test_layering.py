@@ -245,7 +245,10 @@ def test_each_capability_registers_its_own_kinds(kinds: tuple[str, ...], package
 
 def test_the_framework_knows_no_kind() -> None:
     assert set(KINDS) == {"csl", "watchlist", "ranges", "pfx2as", "ip2asn", "as2org", "dns", "ct"}
-    assert [f"{h.__module__}.{h.__name__}" for h in AFTER_INGEST] == ["analyzer.ct.match.refresh_if_stale"]
+    assert [f"{h.__module__}.{h.__name__}" for h in AFTER_INGEST] == [
+        "analyzer.ct.match.refresh_if_stale",
+        "analyzer.network.points.refresh_points",
+    ]
     source = (PACKAGE / "ingest" / "__init__.py").read_text(encoding="utf-8")
     for kind in KINDS:
         assert f'"{kind}"' not in source, f"analyzer/ingest/__init__.py names the kind {kind!r}"

@@ -324,9 +324,138 @@ def test_streamed_json_lines_are_the_rows_as_json(loaded: Workspace) -> None:
 
     texts = [m.strip() for m in MIXED if m.strip()]
     parts = list(stream_lookup(loaded, [texts], as_json=True))
-    assert any(isinstance(p, output.JsonTails) for p in parts)
+    assert any(isinstance(p, output.JsonParts) for p in parts)
     lines = b"".join(bytes(output.json_lines(p)) for p in parts).decode().splitlines()
     expected = json.loads(json.dumps([output.jsonable(r) for r in lookup(loaded, texts)]))
     assert [json.loads(line) for line in lines] == expected
     addresses = [json.loads(line) for line in lines if '"address"' in line[:12]]
     assert {tuple(row) for row in addresses} == {tuple(COLUMNS)}
+
+
+def _points(ws: Workspace) -> list[tuple]:
+    return ws.con.execute(
+        "select p.point, p.route_prefix, h.json, r.json from lookup_ip4_points as p"
+        " join lookup_ip4_heads as h using (head_id) join lookup_ip4_rests as r using (rest_id) order by p.point"
+    ).fetchall()
+
+
+def test_the_point_store_is_built_by_the_network_ingest_and_rebuilt_by_the_next_one(
+    ws: Workspace, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk lookup finds its points ready: a routing file's ingest stores them, a second routing
+    file rebuilds them, a DNS file leaves them alone, and the lookup itself builds nothing."""
+    from analyzer.lookup import stream_lookup
+    from analyzer.meta import get_meta
+    from analyzer.network import points
+
+    net = data / "network"
+    ingest(ws, "pfx2as", [net / "routeviews-rv2-20240101-1200.pfx2as"])
+    assert get_meta(ws.con, points.FINGERPRINT_KEY) == points.points_fingerprint(ws)
+    first = _points(ws)
+    assert len(first) > 10
+    ingest(ws, "ip2asn", [net / "iptoasn_ip2asn-v4_sample.tsv"])
+    assert get_meta(ws.con, points.FINGERPRINT_KEY) == points.points_fingerprint(ws)
+    second = _points(ws)
+    assert second != first
+    assert ("1.1.1.1", "1.1.1.1-1.1.1.1") in {
+        (f"{p >> 24}.{p >> 16 & 255}.{p >> 8 & 255}.{p & 255}", r) for p, r, *_ in second
+    }
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the store was rebuilt")
+
+    monkeypatch.setattr(points, "_build", no_build)
+    fdns = tmp_path / "2025-07-20-1752969600-fdns_any.json"
+    fdns.write_text(FDNS_LINES)
+    ingest(ws, "dns", [fdns])  # DNS data: the points do not depend on it
+    texts = ["1.1.1.1", "1.1.1.7", "8.8.8.8", "3.5.140.1"]
+    assert _flat(list(stream_lookup(ws, [texts]))) == attribute_addresses(ws, texts)
+
+
+def test_the_point_store_is_built_lazily_when_it_is_missing(loaded: Workspace) -> None:
+    from analyzer.lookup import stream_lookup
+
+    loaded.con.execute("drop table lookup_ip4_points")
+    assert _flat(list(stream_lookup(loaded, [["8.8.8.8"]]))) == attribute_addresses(loaded, ["8.8.8.8"])
+    assert len(_points(loaded)) > 10
+
+
+def test_points_found_by_hash_and_by_columns_are_the_same(loaded: Workspace) -> None:
+    from analyzer.network import points
+
+    keyed = _points(loaded)
+    with loaded.transaction() as con:
+        points._build(con, (points.POINTS, points.HEADS, points.RESTS), temp=False, keyed=False)
+    assert _points(loaded) == keyed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0.0.0.0",
+        "255.255.255.255",
+        "1.2.3.4",
+        "10.0.0.10",
+        "256.1.1.1",
+        "01.2.3.4",
+        "1.2.3",
+        "1.2.3.4.5",
+        "1..2.3",
+        ".1.2.3",
+        "1.2.3.",
+        "1234.1.1.1",
+        "",
+        "1.2.3.0255",
+        "99.199.249.250",
+    ],
+)
+def test_a_block_of_ipv4_lines_is_parsed_as_ipaddress_reads_each_line(text: str) -> None:
+    """The numpy parser of bulk input takes a block only when every line is an IPv4 address that
+    ipaddress accepts, and then gives each line's integer."""
+    import ipaddress
+
+    from analyzer.network.points import ipv4_block
+
+    block = f"8.8.8.8\n{text}\n9.9.9.9".encode()
+    try:
+        value = int(ipaddress.IPv4Address(text))
+    except ValueError:
+        assert ipv4_block(block) is None
+        return
+    found = ipv4_block(block)
+    assert found is not None
+    texts, ints = found
+    assert texts.to_list() == ["8.8.8.8", text, "9.9.9.9"]
+    assert ints.tolist() == [0x08080808, value, 0x09090909]
+
+
+def test_bulk_command_answers_bare_ipv4_lines_as_the_lookup(data: Path, db_file: Path) -> None:
+    """The input of the benchmark (only IPv4 lines) takes the numpy block path: same JSON and CSV."""
+    from analyzer import output
+    from analyzer.lookup import lookup
+    from analyzer.workspace import open_workspace
+
+    runner = CliRunner()
+    net = data / "network"
+    for kind, path in (
+        ("ranges", net / "aws_ip_ranges_subset.json"),
+        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
+    ):
+        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    texts = ["3.5.140.1", "8.8.8.8", "1.0.0.1", "52.94.0.1", "0.0.0.0", "8.8.8.8", "255.255.255.255"]
+    result = runner.invoke(app, ["--db", str(db_file), "lookup", "--json", "-"], input="\n".join(texts))
+    assert result.exit_code == 0, result.output
+    with open_workspace(db_file) as ws:
+        rows = lookup(ws, texts)
+    expected = json.loads(json.dumps([output.jsonable(r) for r in rows]))
+    assert [json.loads(line) for line in result.stdout.splitlines()] == expected
+    # CSV: the same rows as the general path takes for the same lines ending in CRLF
+    fast, general = (
+        runner.invoke(
+            app, ["--db", str(db_file), "lookup", "--format", "csv", "-"], input=end.join(texts) + end
+        )
+        for end in ("\n", "\r\n")
+    )
+    assert fast.exit_code == 0 and general.exit_code == 0, fast.output + general.output
+    assert fast.stdout == general.stdout
+    assert [line.split(",")[1] for line in fast.stdout.splitlines()[1:]] == texts

@@ -4,26 +4,40 @@ the whole routing table.
 net_attribute() (sql/21) re-reads and sorts the routing intervals on every call: about a second
 per call over a full table, whatever the number of addresses, so bounded chunks of a long input
 would each pay it. Between two consecutive points of int_ip4_bounds (sql/27) every address has the
-same answer, so net_attribute() is run once over the points (sql/28) and stored in
-lookup_ip4_points with the fingerprint of the inputs; each chunk then costs a numpy binary search
-and a gather of the rows of the points it hit. The rows are net_attribute()'s own: only `address`
-is the caller's text.
+same answer, so net_attribute() is run once over the points (sql/28) and stored, with the
+fingerprint of the network inputs, after each ingest of network data (`refresh_points`, an
+after-ingest hook) or else by the first bulk lookup.
+
+The store is factored to stay small in memory: a row is its columns before `route_prefix` (the
+published range: few distinct values), `route_prefix` itself (one per routed prefix) and the
+columns after it (origins, AS organisation, providers: about one per origin AS). Each distinct
+part is stored once, with its JSON text, in lookup_ip4_heads and lookup_ip4_rests; a point keeps
+only its `route_prefix` and the ids of its two parts (lookup_ip4_points). A chunk then costs a
+numpy binary search and gathers of parts, and a JSON line is the address plus three texts joined
+by Arrow, never a Python object per row. The rows are net_attribute()'s own: only `address` is
+the caller's text.
 """
 
 from __future__ import annotations
 
+import hashlib
+
+import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from analyzer.cursors import first_row
 from analyzer.meta import get_meta, set_meta
-from analyzer.output import JsonTails
+from analyzer.output import JsonParts
 from analyzer.workspace import Workspace
 
 FINGERPRINT_KEY = "lookup_ip4_points_fingerprint"
-STORE = "lookup_ip4_points"
-_TEMP = "lookup_ip4_points_tmp"
+# The stored tables, and the temporary ones of a read-only database whose store is stale.
+POINTS, HEADS, RESTS = "lookup_ip4_points", "lookup_ip4_heads", "lookup_ip4_rests"
+_SPLIT = "route_prefix"  # the column between the two parts
+# The dataset kinds net_attribute() reads (routing tables, AS organisations, published ranges).
+NETWORK_KINDS = ("ranges", "pfx2as", "ip2asn", "as2org")
 
 # Dotted-quad IPv4 exactly as Python's ipaddress accepts it (0-255, no leading zeros): what
 # analyzer.lookup.is_address decides for these texts, decided for a whole column at once.
@@ -37,115 +51,261 @@ def is_ipv4(texts: pl.Series) -> pl.Series:
 
 
 def ipv4_int(texts: pl.Series) -> np.ndarray:
-    """The integer of each dotted-quad text (every one valid, see is_ipv4)."""
+    """The integer of each dotted-quad text (every one valid, see is_ipv4), as uint32."""
     parts = texts.str.split_exact(".", 3).struct.unnest()
-    value = pl.lit(0, pl.UInt64)
+    value = pl.lit(0, pl.UInt32)
     for i, weight in enumerate((1 << 24, 1 << 16, 1 << 8, 1)):
-        value = value + parts[f"field_{i}"].cast(pl.UInt64) * weight
+        value = value + parts[f"field_{i}"].cast(pl.UInt32) * weight
     return parts.select(value.alias("ip"))["ip"].to_numpy()
 
 
+# The bytes a block of bare dotted-quad lines may hold: digits, dots and newlines.
+_QUAD_BYTES = np.zeros(256, dtype=bool)
+_QUAD_BYTES[[*b"0123456789.", 10]] = True
+
+
+def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
+    """The texts and integers of a block of lines that are all dotted-quad IPv4 addresses (no
+    spaces, no empty line; the last newline optional), decided and parsed by numpy over the bytes
+    at once; None when any line is something else (the caller then takes the general path)."""
+    if not block:
+        return None
+    if not block.endswith(b"\n"):
+        block += b"\n"
+    buf = np.frombuffer(block, dtype=np.uint8)
+    if not _QUAD_BYTES[buf].all():
+        return None
+    ends = np.flatnonzero((buf == 10) | (buf == 46))  # the end of every field: a dot or the newline
+    lines = int(np.count_nonzero(buf == 10))
+    if len(ends) != 4 * lines or not bool((buf[ends[3::4]] == 10).all()):
+        return None  # some line has not exactly three dots
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    width = ends - starts
+    if bool((width < 1).any() | (width > 3).any()):
+        return None
+    digits = np.concatenate((buf.astype(np.int32) - 48, np.zeros(2, np.int32)))
+    first, second, third = digits[starts], digits[starts + 1], digits[starts + 2]
+    value = np.where(
+        width == 1, first, np.where(width == 2, first * 10 + second, first * 100 + second * 10 + third)
+    )
+    if bool(((width > 1) & (first == 0)).any() | (value > 255).any()):
+        return None  # a leading zero (ipaddress refuses it) or an octet over 255
+    octets = value.astype(np.uint32).reshape(lines, 4)
+    ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+    texts = pl.Series("address", block.decode("ascii").split("\n")[:-1], dtype=pl.String)
+    return texts, ints
+
+
 class Ip4Points:
-    """The stored points of one workspace, held in memory (the points, then the rows or their JSON
-    text as first asked): `attribute` and `json_tails` answer a column of IPv4 texts."""
+    """The stored points of one workspace, held in memory as numpy and Arrow arrays (the parts'
+    columns only when rows, not JSON, are asked for): `attribute` and `json_tails` answer a column
+    of IPv4 texts."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self.store = _ensure(ws)
-        self._rows: pa.Table | None = None
-        self._tails: pa.Array | None = None
-        self.points = np.sort(self._read("point").column(0).to_numpy())
+        self.names = ensure_points(ws)
+        points = self._column("point, head_id, rest_id")
+        self.points = points.column("point").to_numpy().astype(np.uint32)  # below 2**32 (sql/27)
+        self.head_ids = points.column("head_id").to_numpy()
+        self.rest_ids = points.column("rest_id").to_numpy()
+        self._json: tuple[pl.Series, pl.Series, pl.Series] | None = None
+        self._rows: tuple[pa.Table, pa.Table, pa.Array] | None = None
 
-    def _index(self, texts: pl.Series) -> pa.Array:
-        return pa.array(np.searchsorted(self.points, ipv4_int(texts), side="right") - 1)
+    def _index(self, texts: pl.Series, ints: np.ndarray | None) -> np.ndarray:
+        """The point of each address: a binary search of the sorted addresses (numpy narrows each
+        search by the one before, several times faster than searching them in input order)."""
+        ints = ipv4_int(texts) if ints is None else ints
+        order = np.argsort(ints)  # equal addresses find the same point: any order of ties will do
+        at = np.empty(len(ints), dtype=np.int64)
+        at[order] = np.searchsorted(self.points, ints[order], side="right") - 1
+        return at
 
-    def _read(self, columns: str) -> pa.Table:
-        """Columns of the store in point order, as one Arrow chunk (a take from a chunked array
-        concatenates it on every call). One thread scans the table in its stored order, which is
-        point order, without a sort that would hold the rows twice; the order is checked."""
-        con = self.ws.con
-        row = first_row(con.execute(f"select count(*), current_setting('threads') from {self.store}"))  # noqa: S608
-        assert row is not None
-        con.execute("set threads = 1")
-        try:
-            query = f"select point as _order, {columns} from {self.store}"  # noqa: S608 - fixed names
-            table = con.sql(query).to_arrow_table(max(int(row[0]), 1))
-        finally:
-            con.execute(f"set threads = {int(row[1])}")
+    def _column(self, columns: str) -> pa.Table:
+        """Columns of the points in point order (the store is written in that order; checked)."""
+        table = _arrow(self.ws.con, f"select point as _order, {columns} from {self.names[0]}")  # noqa: S608
         order = table.column("_order").to_numpy()
         if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
             table = table.take(np.argsort(order, kind="stable"))
-        return table.drop_columns(["_order"]).combine_chunks()
+        return table.drop_columns(["_order"])
 
-    def _read_tails(self) -> pa.Array:
-        """json_tail in point order as one string array, copied batch by batch into buffers sized
-        up front: the peak is the array plus one batch, not the array twice."""
-        con = self.ws.con
-        row = first_row(
-            con.execute(
-                f"select count(*), coalesce(sum(strlen(json_tail)), 0), current_setting('threads') from {self.store}"  # noqa: S608
-            )
-        )
-        assert row is not None
-        count, size = int(row[0]), int(row[1])
-        data = np.empty(size, dtype=np.uint8)
-        offsets = np.empty(count + 1, dtype=np.int64)
-        offsets[0] = 0
-        at = done = 0
-        last = -1
-        con.execute("set threads = 1")
-        try:
-            reader = con.sql(f"select point, json_tail from {self.store}").to_arrow_reader(1 << 16)  # noqa: S608
-            for batch in reader:
-                point = batch.column(0).to_numpy()
-                assert int(point[0]) > last and bool((point[1:] > point[:-1]).all()), "stored in point order"
-                last = int(point[-1])
-                tails = batch.column(1)
-                lo = np.frombuffer(tails.buffers()[1], np.int32, len(tails) + 1, 4 * tails.offset)
-                chunk = np.frombuffer(tails.buffers()[2], np.uint8, int(lo[-1] - lo[0]), int(lo[0]))
-                data[at : at + len(chunk)] = chunk
-                offsets[done + 1 : done + len(tails) + 1] = lo[1:] - lo[0] + at
-                at += len(chunk)
-                done += len(tails)
-        finally:
-            con.execute(f"set threads = {int(row[2])}")
-        assert done == count and at == size
-        return pa.LargeStringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data))
+    def _parts(self, table: str, key: str, columns: str) -> pa.Table:
+        """A part table in id order (ids are 0..n-1, so an id is a row position)."""
+        return _arrow(self.ws.con, f"select {columns} from {table} order by {key}")  # noqa: S608
 
-    def attribute(self, texts: pl.Series, columns: list[str]) -> pa.Table:
+    def attribute(self, texts: pl.Series, columns: list[str], ints: np.ndarray | None = None) -> pa.Table:
         """One row per text, in order: the row of its point with `address` = the text."""
         if self._rows is None:
-            self._rows = self._read("* exclude (point, json_tail)")
-        rows = self._rows.take(self._index(texts))
-        address = texts.to_arrow().cast(pa.string())
-        return rows.set_column(rows.schema.get_field_index("address"), "address", address).select(columns)
+            heads = self._parts(self.names[1], "head_id", "* exclude (head_id, json, _key)")
+            rests = self._parts(self.names[2], "rest_id", "* exclude (rest_id, json, _key)")
+            self._rows = (heads, rests, self._column(_SPLIT).column(0).combine_chunks())
+        heads, rests, routes = self._rows
+        at = self._index(texts, ints)
+        head = heads.take(pa.array(self.head_ids[at]))
+        rest = rests.take(pa.array(self.rest_ids[at]))
+        found = {
+            "address": texts.to_arrow().cast(pa.string()),
+            _SPLIT: routes.take(pa.array(at)),
+            **{name: head.column(name) for name in head.column_names},
+            **{name: rest.column(name) for name in rest.column_names},
+        }
+        return pa.table({c: found[c] for c in columns})
 
-    def json_tails(self, texts: pl.Series) -> JsonTails:
-        """The same rows as JSON: each text with the JSON of its point's row after the address."""
-        if self._tails is None:
-            self._tails = self._read_tails()
-        return JsonTails(texts.to_arrow().cast(pa.string()), self._tails.take(self._index(texts)))
-
-
-def _fingerprint(ws: Workspace) -> str:
-    row = first_row(ws.con.execute("select attr_inputs_fingerprint()"))
-    assert row is not None
-    return str(row[0])
-
-
-def _ensure(ws: Workspace) -> str:
-    """The name of a table holding the current points: the store, rebuilt when its inputs changed;
-    on a read-only database a temporary table for this session."""
-    fingerprint = _fingerprint(ws)
-    if get_meta(ws.con, FINGERPRINT_KEY) == fingerprint:
-        return STORE
-    if ws.read_only:
-        ws.con.execute(
-            f"create or replace temp table {_TEMP} as select * from int_ip4_point_attribution order by point"  # noqa: S608
+    def json_tails(self, texts: pl.Series, ints: np.ndarray | None = None) -> JsonParts:
+        """The same rows as JSON: each text, then the JSON of its point's row after the address."""
+        if self._json is None:
+            heads = self._parts(self.names[1], "head_id", "json").column(0)
+            rests = self._parts(self.names[2], "rest_id", "json").column(0)
+            routes = self._column("route_json").column(0)
+            self._json = (pl.Series(heads), pl.Series(rests), pl.Series(routes))
+        heads, rests, routes = self._json
+        at = self._index(texts, ints)
+        return JsonParts(
+            [
+                '{"address":"',
+                texts,
+                '"',
+                heads.gather(self.head_ids[at]),
+                f',"{_SPLIT}":',
+                routes.gather(at),
+                rests.gather(self.rest_ids[at]),
+            ]
         )
-        return _TEMP
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
+    table = con.sql(query).to_arrow_table()
+    return table.combine_chunks()
+
+
+def points_fingerprint(ws: Workspace) -> str:
+    """A digest of what the points depend on: the applied sql/ files, the provider catalog and the
+    loaded network datasets (not DNS or CT data, so their ingests leave the store alone)."""
+    row = first_row(
+        ws.con.execute(
+            "select (select string_agg(key || '=' || value, ',' order by key) from analyzer_meta"
+            "  where key in ('sql_digest', 'catalog_digest')),"
+            " (select string_agg(cast(dataset_id as varchar), ',' order by dataset_id) from datasets"
+            "  where status = 'loaded' and kind in (select unnest(?::varchar[])))",
+            [list(NETWORK_KINDS)],
+        )
+    )
+    assert row is not None
+    return hashlib.md5(f"{row[0]}|{row[1]}".encode(), usedforsecurity=False).hexdigest()
+
+
+def ensure_points(ws: Workspace) -> tuple[str, str, str]:
+    """The names of the tables holding the current points (points, heads, rests): the store,
+    rebuilt when its inputs changed; on a read-only database temporary tables for this session."""
+    fingerprint = points_fingerprint(ws)
+    if get_meta(ws.con, FINGERPRINT_KEY) == fingerprint and _stored(ws.con):
+        return POINTS, HEADS, RESTS
+    if ws.read_only:
+        names = (f"{POINTS}_tmp", f"{HEADS}_tmp", f"{RESTS}_tmp")
+        _build(ws.con, names, temp=True)
+        return names
     with ws.transaction() as con:
-        con.execute(f"delete from {STORE}")  # noqa: S608 - fixed names
-        con.execute(f"insert into {STORE} select * from int_ip4_point_attribution order by point")  # noqa: S608
+        _build(con, (POINTS, HEADS, RESTS), temp=False)
         set_meta(con, FINGERPRINT_KEY, fingerprint)
-    return STORE
+    return POINTS, HEADS, RESTS
+
+
+def refresh_points(ws: Workspace) -> None:
+    """After-ingest hook: rebuild the store when the network inputs changed since it was built, so
+    that a bulk lookup finds it ready; nothing when there is no routing table or range (a DNS-only
+    database) or the database is read-only."""
+    if ws.read_only or get_meta(ws.con, FINGERPRINT_KEY) == points_fingerprint(ws):
+        return
+    row = first_row(ws.con.execute("select count(*) from int_ip4_bounds"))
+    if row is None or int(row[0]) <= 1:  # only 0.0.0.0: nothing routed or published
+        return
+    ensure_points(ws)
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> bool:
+    row = first_row(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'main' and table_name in (?, ?, ?)",
+            [POINTS, HEADS, RESTS],
+        )
+    )
+    return row is not None and int(row[0]) == 3
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _json(columns: list[str], *, close: bool) -> str:
+    """SQL for the JSON members of `columns` as they appear inside net_attribute()'s row object,
+    each after a comma (`,"a":1,"b":null`), with the closing brace when `close`."""
+    if not columns:
+        return "'}'" if close else "''"
+    pairs = ", ".join(f"'{c}': {_quote(c)}" for c in columns)
+    text = f"cast(to_json({{{pairs}}}) as varchar)"
+    return f"',' || substr({text}, 2)" if close else f"',' || substr({text}, 2, strlen({text}) - 2)"
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection, names: tuple[str, str, str], *, temp: bool, keyed: bool = True
+) -> None:
+    """Run net_attribute() over the points once, then store its distinct parts and, per point, the
+    ids of its parts. The JSON of a part is rendered once per distinct part, not per point.
+
+    A point finds its parts by a hash of the part's columns (an integer join, seconds faster than
+    comparing the nested columns); when two distinct parts share a hash (or `keyed` is off), it
+    finds them by the columns themselves."""
+    points, heads, rests = names
+    kind = "temp table" if temp else "table"
+    columns = [str(r[0]) for r in con.execute("describe select * from int_ip4_point_attribution").fetchall()]
+    at = columns.index(_SPLIT)
+    parts = {"head": columns[1:at], "rest": columns[at + 1 :]}  # columns[0] is `point`
+
+    def listed(part: list[str], alias: str = "") -> str:
+        return ", ".join(alias + _quote(c) for c in part) or "1"
+
+    work = "lookup_ip4_build"
+    con.execute(
+        f"create or replace temp table {work} as select *, "  # noqa: S608 - fixed names, quoted columns
+        f"hash({listed(parts['head'])}) as _head_key, hash({listed(parts['rest'])}) as _rest_key "
+        "from int_ip4_point_attribution"
+    )
+    try:
+        for table, name in ((heads, "head"), (rests, "rest")):
+            part = parts[name]
+            con.execute(
+                f"create or replace {kind} {table} as "  # noqa: S608 - fixed names, quoted columns
+                f"select (row_number() over (order by _key) - 1)::integer as {name}_id, * exclude (_key), "
+                f"{_json(part, close=name == 'rest')} as json, _key "
+                f"from (select distinct on (_{name}_key) _{name}_key as _key, {listed(part)} from {work})"
+            )
+            if keyed:
+                distinct = f"select count(*) from (select distinct {listed(part)} from {work})"  # noqa: S608
+                exact = first_row(con.execute(distinct))
+                stored = first_row(con.execute(f"select count(*) from {table}"))  # noqa: S608
+                keyed = exact is not None and stored is not None and exact[0] == stored[0]
+        if keyed:
+            match = "h._key = w._head_key and r._key = w._rest_key"
+        else:  # rebuild the parts by their columns: distinct parts may have been merged by the hash
+            for table, name in ((heads, "head"), (rests, "rest")):
+                part = parts[name]
+                con.execute(
+                    f"create or replace {kind} {table} as "  # noqa: S608 - fixed names, quoted columns
+                    f"select (row_number() over () - 1)::integer as {name}_id, *, "
+                    f"{_json(part, close=name == 'rest')} as json, null::ubigint as _key "
+                    f"from (select distinct {listed(part)} from {work})"
+                )
+            match = (
+                " and ".join(
+                    [f"h.{_quote(c)} is not distinct from w.{_quote(c)}" for c in parts["head"]]
+                    + [f"r.{_quote(c)} is not distinct from w.{_quote(c)}" for c in parts["rest"]]
+                )
+                or "true"
+            )
+        con.execute(
+            f"create or replace {kind} {points} as "  # noqa: S608 - fixed names, quoted columns
+            f"select w.point, w.{_SPLIT}, coalesce(cast(to_json(w.{_SPLIT}) as varchar), 'null') as route_json, "
+            f"h.head_id, r.rest_id from {work} as w, {heads} as h, {rests} as r where {match} order by w.point"
+        )
+    finally:
+        con.execute(f"drop table if exists {work}")
