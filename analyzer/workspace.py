@@ -86,6 +86,7 @@ class Workspace:
                 f"no database at {self.path}: build one with `analyzer ingest` or `analyzer demo`, "
                 "or name it with --db"
             )
+        window = settings.chain_window_env()  # a bad value is refused before anything is opened
         try:
             self.con = settings.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -95,7 +96,7 @@ class Workspace:
         self.con.execute("set enable_progress_bar_print = false")
         if not read_only:
             self._prepare()
-        self._apply_chain_window()
+        self._apply_chain_window(window)
 
     # -- schema ---------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -108,10 +109,9 @@ class Workspace:
             return None
         return get_meta(self.con, key)
 
-    def _apply_chain_window(self) -> None:
-        """The cross-snapshot window of this session: $ANALYZER_CHAIN_WINDOW_DAYS, else the last one
-        `analyzer attribute --chain-window-days` was given, else none set (sql/23's default)."""
-        days = settings.chain_window_env()
+    def _apply_chain_window(self, days: int | None) -> None:
+        """The cross-snapshot window of this session: `days` ($ANALYZER_CHAIN_WINDOW_DAYS), else the
+        last one `analyzer attribute --chain-window-days` was given, else none set (sql/23's default)."""
         if days is None:
             stored = self._meta(CHAIN_WINDOW_KEY)
             days = int(stored) if stored and stored.isdigit() else None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from spark_support import TEST_CONF, assert_same_rows, duckdb_rows, needs_spark, spark_rows
-from test_golden import CASE_DATE, CASES, inputs
+from test_golden import CASES, date_of, inputs
 
 from analyzer import attribution
 from analyzer.export import export_parquet
@@ -48,7 +48,7 @@ def test_golden_case_same_rows_on_spark(spark, case: Path, tmp_path: Path) -> No
         pytest.skip(f"ingest kind(s) {', '.join(needed)} not in this version yet")
     with Workspace(tmp_path / "case.duckdb") as ws:
         for kind, path, extra in inputs(case):
-            ingest(ws, kind, [path], options={"date": CASE_DATE, **extra})
+            ingest(ws, kind, [path], options={"date": date_of(path), **extra})
         out = run_job(spark, ws, tmp_path)
         rows = duckdb_rows(ws)
         assert rows, f"{case.name}: DuckDB has no rows (the comparison would prove nothing)"

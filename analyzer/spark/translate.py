@@ -19,7 +19,8 @@ answers differently, or does not run (each was found by the parity tests or the 
   side come from Spark's analysis of that side (`schema_of`).
 - `range(a, b) as t(k)` in FROM becomes `explode(sequence(a, b - 1))`, empty when b <= a.
 - `getvariable('x')` becomes the job's value for x (NULL when unset).
-- scalar macros are inlined at their call sites, table macros as subqueries (their CTEs renamed, as
+- scalar macros are inlined at their call sites (a parameter with a default, `with_dns := true`,
+  may be left out or named at the call), table macros as subqueries (their CTEs renamed, as
   sqlglot lifts CTEs to the top for Spark); the few definitions that do not translate come from
   `analyzer.spark.overrides` (keyed by name).
 - QUALIFY is kept (Spark 4.3 has it); sqlglot's rewrite would leak a helper column into `select *`.
@@ -28,8 +29,9 @@ answers differently, or does not run (each was found by the parity tests or the 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlglot
@@ -83,6 +85,12 @@ class Macro:
     params: tuple[str, ...]
     body: exp.Expression
     is_table: bool
+    # parameters declared `name := default` (sqlglot parses no default in a definition)
+    defaults: Mapping[str, exp.Expression] = field(default_factory=dict)
+
+
+# `create [or replace] macro name(` up to its parameter list's `)`; parameters hold no parentheses
+_MACRO_HEAD = re.compile(r"(\bcreate\s+(?:or\s+replace\s+)?macro\s+\w+\s*\()([^()]*)(\))", re.IGNORECASE)
 
 
 def _mark_len(sql: str) -> str:
@@ -111,11 +119,22 @@ def parse(sql: str) -> exp.Expression:
 
 
 def macro_of(defn: Definition) -> Macro:
-    tree = parse(defn.sql)
+    defaults: dict[str, exp.Expression] = {}
+
+    def plain_params(m: re.Match[str]) -> str:
+        names = []
+        for param in m[2].split(","):
+            name, assigns, default = param.partition(":=")
+            if assigns:
+                defaults[name.strip().lower()] = parse(f"select {default.strip()}").selects[0]
+            names.append(name.strip())
+        return m[1] + ", ".join(n for n in names if n) + m[3]
+
+    tree = parse(_MACRO_HEAD.sub(plain_params, defn.sql, count=1))
     udf = tree.this
     params = tuple(p.name.lower() for p in udf.expressions)
     body = tree.expression
-    return Macro(defn.name, params, body, isinstance(body, exp.Query))
+    return Macro(defn.name, params, body, isinstance(body, exp.Query), defaults)
 
 
 def _literal(value: Any) -> exp.Expression:
@@ -295,10 +314,15 @@ class Translator:
             raise SQLError("macros nest more than 20 deep")
 
         def expand(call: exp.Anonymous, macro: Macro) -> exp.Expression:
-            args = call.expressions
-            if len(args) != len(macro.params):
-                raise SQLError(f"macro {macro.name} takes {len(macro.params)} arguments, got {len(args)}")
-            bound = dict(zip(macro.params, args, strict=True))
+            positional = [a for a in call.expressions if not isinstance(a, exp.PropertyEQ)]
+            named = {
+                a.this.name.lower(): a.expression for a in call.expressions if isinstance(a, exp.PropertyEQ)
+            }
+            bound = {**macro.defaults, **dict(zip(macro.params, positional, strict=False)), **named}
+            if len(positional) > len(macro.params) or set(bound) != set(macro.params):
+                raise SQLError(
+                    f"macro {macro.name} takes {len(macro.params)} arguments, got {len(call.expressions)}"
+                )
 
             def substitute(n: exp.Expression) -> exp.Expression:
                 if isinstance(n, exp.Column) and not n.table and n.name.lower() in bound:
