@@ -8,7 +8,7 @@ fingerprint holds and refuses with a clear message once anything changed.
 
 Snapshots come one at a time (a monthly dump, a daily partition). The DNS views join records of
 one snapshot date, or of snapshots within the cross-snapshot window (a CNAME/MX/NS target with no
-record of its own date, sql/23_dns_chain_window.sql), so when the DNS datasets are all that changed,
+record of its own date, sql/23_dns_chain_window_days.sql), so when the DNS datasets are all that changed,
 `update` recomputes just the dates of the datasets loaded or dropped since (attr_store_datasets,
 sql/56) and of the snapshots within the window of them, and keeps the other dates' rows; anything that changes every date's answer (sql/, catalog, PSL, watchlists,
 certificates, decisions, network files) recomputes everything.

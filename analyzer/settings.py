@@ -77,7 +77,7 @@ def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDB
 
 # -- chains across snapshots ----------------------------------------------------------------
 # A CNAME/MX/NS target with no record in its own DNS snapshot is followed in the nearest snapshot
-# within this many days (sql/23_dns_chain_window.sql holds the default; 0 turns it off).
+# within this many days (sql/23_dns_chain_window_days.sql holds the default; 0 turns it off).
 CHAIN_WINDOW_ENV = "ANALYZER_CHAIN_WINDOW_DAYS"
 
 

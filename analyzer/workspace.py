@@ -128,7 +128,7 @@ class Workspace:
 
     @property
     def chain_window_days(self) -> int:
-        """The cross-snapshot window in effect (sql/23_dns_chain_window.sql)."""
+        """The cross-snapshot window in effect (sql/23_dns_chain_window_days.sql)."""
         row = first_row(self.con.execute("select dns_chain_window_days()"))
         assert row is not None
         return int(row[0])

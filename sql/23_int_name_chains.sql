@@ -75,20 +75,23 @@ own as (
 
 -- the nearest other snapshot within the window in which a dangling chain's final name has a record
 nearest as (
-    select
-        o.name,
-        o.observed_on,
-        r.observed_on as resolved_on,
-        r.dataset_id as resolved_dataset_id
-    from own as o
-    inner join stg_dns_records as r
-        on r.name = o.final_name
-        and abs(date_diff('day', o.observed_on, r.observed_on)) between 1 and dns_chain_window_days()
-    where o.status = 'dangling'
-        and r.rtype in ('A', 'AAAA', 'CNAME')
+    select *
+    from (
+        select
+            o.name,
+            o.observed_on,
+            r.observed_on as resolved_on,
+            r.dataset_id as resolved_dataset_id
+        from own as o
+        inner join stg_dns_records as r
+            on r.name = o.final_name
+            and abs(date_diff('day', o.observed_on, r.observed_on)) between 1 and dns_chain_window_days()
+        where o.status = 'dangling'
+            and r.rtype in ('A', 'AAAA', 'CNAME')
+    )
     qualify row_number() over (
-        partition by o.name, o.observed_on
-        order by abs(date_diff('day', o.observed_on, r.observed_on)), r.observed_on, r.dataset_id desc
+        partition by name, observed_on
+        order by abs(date_diff('day', observed_on, resolved_on)), resolved_on, resolved_dataset_id desc
     ) = 1
 ),
 
@@ -104,9 +107,10 @@ crossed as (
         end as final_name,
         least(o.depth + coalesce(c.depth, 0), 16) as depth,
         case
-            when c.status = 'loop' or len(list_filter(
-                coalesce(c.hops, []::varchar[]), lambda h: h = o.name or list_contains(o.hops, h)
-            )) > 0 then 'loop'
+            -- a hop of the continuation repeats the name or one of its own hops
+            when c.status = 'loop' or len(list_distinct(list_concat(
+                list_concat([o.name], o.hops), coalesce(c.hops, []::varchar[])
+            ))) < 1 + len(o.hops) + len(coalesce(c.hops, []::varchar[])) then 'loop'
             when c.status = 'too_deep' or o.depth + coalesce(c.depth, 0) > 16 then 'too_deep'
             else coalesce(c.status, 'ok')
         end as status,

@@ -75,18 +75,21 @@ own_dates as (
 ),
 
 other_dates as (
-    select
-        t.target,
-        t.observed_on,
-        a.observed_on as address_on
-    from (select * from target_dates anti join own_dates using (target, observed_on)) as t
-    inner join int_name_addresses as a
-        on a.name = t.target
-        and abs(date_diff('day', t.observed_on, a.observed_on)) between 1 and dns_chain_window_days()
-    where a.resolved_on = a.observed_on
+    select *
+    from (
+        select
+            t.target,
+            t.observed_on,
+            a.observed_on as address_on
+        from (select * from target_dates anti join own_dates using (target, observed_on)) as t
+        inner join int_name_addresses as a
+            on a.name = t.target
+            and abs(date_diff('day', t.observed_on, a.observed_on)) between 1 and dns_chain_window_days()
+        where a.resolved_on = a.observed_on
+    )
     qualify row_number() over (
-        partition by t.target, t.observed_on
-        order by abs(date_diff('day', t.observed_on, a.observed_on)), a.observed_on
+        partition by target, observed_on
+        order by abs(date_diff('day', observed_on, address_on)), address_on
     ) = 1
 ),
 

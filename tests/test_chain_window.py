@@ -1,5 +1,5 @@
 """Chains across snapshots (issue 13 point 2): a CNAME, MX or NS target with no record in its own
-DNS snapshot is followed in the nearest snapshot within the window (sql/23_dns_chain_window.sql),
+DNS snapshot is followed in the nearest snapshot within the window (sql/23_dns_chain_window_days.sql),
 named in the evidence and at most `medium`. The inputs are the golden case's files: a zone file of
 2025-07-20 whose www and MX targets only an FDNS dump of 2025-07-22 resolves."""
 
