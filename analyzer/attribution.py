@@ -6,10 +6,11 @@ yet only the few thousand names under the companies' domains, and what they poin
 only and stores the rows with a fingerprint of every input; the view serves them while the
 fingerprint holds and refuses with a clear message once anything changed.
 
-Snapshots come one at a time (a monthly dump, a daily partition). Every DNS view joins records of
-one snapshot date only, so when the DNS datasets are all that changed, `update` recomputes just the
-dates of the datasets loaded or dropped since (attr_store_datasets, sql/56) and keeps the other
-dates' rows; anything that changes every date's answer (sql/, catalog, PSL, watchlists,
+Snapshots come one at a time (a monthly dump, a daily partition). The DNS views join records of
+one snapshot date, or of snapshots within the cross-snapshot window (a CNAME/MX/NS target with no
+record of its own date, sql/23_dns_chain_window_days.sql), so when the DNS datasets are all that changed,
+`update` recomputes just the dates of the datasets loaded or dropped since (attr_store_datasets,
+sql/56) and of the snapshots within the window of them, and keeps the other dates' rows; anything that changes every date's answer (sql/, catalog, PSL, watchlists,
 certificates, decisions, network files) recomputes everything.
 """
 
@@ -31,10 +32,6 @@ FINGERPRINT_KEY = "attribution_fingerprint"
 # attr_inputs_fingerprint(with_dns := false) when the store was computed: every input but the DNS
 # datasets. While it holds, only the snapshot dates of changed DNS datasets need recomputing.
 BASE_FINGERPRINT_KEY = "attribution_base_fingerprint"
-# How many days apart two snapshots' records may meet in one answer. 0: the DNS views join records
-# of one snapshot date only (chains, addresses, SPF). A view following a chain into a neighbouring
-# snapshot must raise this to its window, so that a new snapshot also recomputes its neighbours.
-CROSS_SNAPSHOT_DAYS = 0
 # The stored rows that come from DNS snapshots; the others (tls_ca, dated by certificates) depend
 # on no DNS dataset and stand when only DNS datasets changed.
 DNS_ROWS = "service <> 'tls_ca'"
@@ -228,6 +225,14 @@ def dns_change(ws: Workspace) -> DnsChange | None:
     return DnsChange(tuple(added), tuple(removed), tuple(d[0] for d in dates))
 
 
+def cross_snapshot_days(ws: Workspace) -> int:
+    """How many days apart two snapshots' records may meet in one answer: the window in which
+    int_name_chains and int_mx_ns_services follow a target into another snapshot (0: every DNS view
+    joins records of one date). A changed snapshot's stored rows and those of the snapshots within
+    it are recomputed, from the records of the snapshots within it of those."""
+    return ws.chain_window_days
+
+
 def _neighbours(ws: Workspace, dates: tuple[dt.date, ...], days: int) -> list[dt.date]:
     """The loaded snapshot dates within `days` of any of `dates` (the dates themselves when 0)."""
     if days == 0 or not dates:
@@ -244,8 +249,9 @@ def refresh_snapshots(ws: Workspace, change: DnsChange) -> AttributionResult:
     """Recompute the stored rows of the snapshot dates `change` touches, in one transaction: the
     same views, over the records of those dates only (stg_dns_records with attr_dns_dates set)."""
     started = time.perf_counter()
-    affected = _neighbours(ws, change.dates, CROSS_SNAPSHOT_DAYS)
-    read = _neighbours(ws, tuple(affected), CROSS_SNAPSHOT_DAYS)
+    days = cross_snapshot_days(ws)
+    affected = _neighbours(ws, change.dates, days)
+    read = _neighbours(ws, tuple(affected), days)
     try:
         with ws.transaction() as con:
             if affected:

@@ -75,6 +75,31 @@ def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDB
     return duckdb.connect(path, read_only=read_only, config=duckdb_config())
 
 
+# -- chains across snapshots ----------------------------------------------------------------
+# A CNAME/MX/NS target with no record in its own DNS snapshot is followed in the nearest snapshot
+# within this many days (sql/23_dns_chain_window_days.sql holds the default; 0 turns it off).
+CHAIN_WINDOW_ENV = "ANALYZER_CHAIN_WINDOW_DAYS"
+
+
+def check_chain_window(days: int, where: str = "--chain-window-days") -> int:
+    """A window of whole days >= 0, else a ConfigError naming where it came from."""
+    if days < 0:
+        raise ConfigError(f"{where} is {days}, expected a whole number of days >= 0 (0 turns it off)")
+    return days
+
+
+def chain_window_env() -> int | None:
+    """$ANALYZER_CHAIN_WINDOW_DAYS as days, None when unset."""
+    value = os.environ.get(CHAIN_WINDOW_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ConfigError(
+            f"{CHAIN_WINDOW_ENV} is {value[:80]!r}, expected a whole number of days >= 0 (0 turns it off)"
+        )
+    return check_chain_window(int(value), CHAIN_WINDOW_ENV)
+
+
 # -- input caps (decompression bombs, runaway files) -------------------------------------------
 # Largest input per kind, in bytes after decompression; `ANALYZER_MAX_INPUT_<KIND>` (e.g.
 # ANALYZER_MAX_INPUT_DNS=500G) or `ANALYZER_MAX_INPUT` (every kind) override them.

@@ -21,6 +21,9 @@ from analyzer.meta import TABLE_DDL, get_meta, set_meta
 from analyzer.psl import load_public_suffixes
 from analyzer.resources import sql_dir
 
+# analyzer_meta key of the last cross-snapshot window `analyzer attribute --chain-window-days` was given.
+CHAIN_WINDOW_KEY = "chain_window_days"
+
 # Bump when a raw table changes shape, and add the step that brings version N-1 to N below.
 SCHEMA_VERSION = 3
 
@@ -83,6 +86,7 @@ class Workspace:
                 f"no database at {self.path}: build one with `analyzer ingest` or `analyzer demo`, "
                 "or name it with --db"
             )
+        window = settings.chain_window_env()  # a bad value is refused before anything is opened
         try:
             self.con = settings.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -92,6 +96,7 @@ class Workspace:
         self.con.execute("set enable_progress_bar_print = false")
         if not read_only:
             self._prepare()
+        self._apply_chain_window(window)
 
     # -- schema ---------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -103,6 +108,30 @@ class Workspace:
         if not exists or not exists[0]:
             return None
         return get_meta(self.con, key)
+
+    def _apply_chain_window(self, days: int | None) -> None:
+        """The cross-snapshot window of this session: `days` ($ANALYZER_CHAIN_WINDOW_DAYS), else the
+        last one `analyzer attribute --chain-window-days` was given, else none set (sql/23's default)."""
+        if days is None:
+            stored = self._meta(CHAIN_WINDOW_KEY)
+            days = int(stored) if stored and stored.isdigit() else None
+        if days is not None:
+            self.con.execute("set variable chain_window_days = ?", [days])
+
+    def set_chain_window_days(self, days: int) -> None:
+        """Follow CNAME/MX/NS targets into snapshots within `days` (0: off) in this session and, on a
+        writable database, in later ones (the value is remembered; the environment variable wins)."""
+        settings.check_chain_window(days)
+        self.con.execute("set variable chain_window_days = ?", [days])
+        if not self.read_only:
+            set_meta(self.con, CHAIN_WINDOW_KEY, str(days))
+
+    @property
+    def chain_window_days(self) -> int:
+        """The cross-snapshot window in effect (sql/23_dns_chain_window_days.sql)."""
+        row = first_row(self.con.execute("select dns_chain_window_days()"))
+        assert row is not None
+        return int(row[0])
 
     def _prepare(self) -> None:
         has_tables = first_row(

@@ -5,6 +5,9 @@
 -- counted, not dropped). A chain through a third party's name that is no provider's is
 -- `via_intermediary`: the company points at a SaaS or reseller which in turn runs on the provider;
 -- so is a provider whose range holds another provider's range (GitHub's inside Azure's).
+-- A chain continued in another snapshot (int_name_chains) carries `resolved_on` and `crossed_at`
+-- on the rows that rest on that snapshot's records (its addresses, its hops): int_domain_services
+-- says so and caps them at `medium`; a hop read in the name's own snapshot keeps its own date.
 -- grain: one row per (name, observed_on, service, provider_id, address)
 
 create or replace view int_web_services as
@@ -17,6 +20,8 @@ with addressed as (
         a.hops,
         a.final_name,
         a.dataset_id,
+        a.resolved_on,
+        a.crossed_at,
         ip.provider_id,
         ip.basis,
         ip.provider_name as fallback_name,
@@ -46,7 +51,7 @@ with addressed as (
     from int_name_addresses as a
     inner join int_ip_providers as ip
         on ip.address = a.address
-        and ip.observed_on = a.observed_on
+        and ip.observed_on = a.resolved_on
 ),
 
 third_party_hops as (
@@ -73,6 +78,11 @@ by_cname as (
         c.hops,
         c.final_name,
         c.dataset_id,
+        -- a hop after the first own_hops came from the snapshot the chain continued in
+        if(list_position(c.hops, u.host) > c.own_hops, c.resolved_on, c.observed_on) as resolved_on,
+        if(list_position(c.hops, u.host) > c.own_hops, c.crossed_at, null) as crossed_at,
+        if(list_position(c.hops, u.host) > c.own_hops, c.resolved_dataset_id, c.dataset_id)
+            as resolved_dataset_id,
         h.service,
         h.provider_id as attributed_provider,
         'customer' as relationship,
@@ -88,6 +98,7 @@ by_cname as (
 by_address as (
     select
         a.*,
+        a.dataset_id as resolved_dataset_id,
         case
             when upper(coalesce(a.outer_range.service, '')) in ('CLOUDFRONT', 'CLOUDFRONT_ORIGIN_FACING')
                 or list_contains(p.kinds, 'cdn') and not list_contains(p.kinds, 'cloud')
@@ -150,6 +161,9 @@ final as (
         hops,
         final_name,
         dataset_id,
+        resolved_on,
+        crossed_at,
+        resolved_dataset_id,
         range_provider_id,
         range_service,
         range_region,

@@ -3,7 +3,10 @@
 -- organisation (`as:...`, its own parent), `unrouted` addresses and `unattributed:<domain>` MX/NS
 -- hosts (grouped under the parents 'unrouted' and 'unattributed', so reports count them). Sources: web/CDN (addresses and CNAMEs), MX/NS, SPF and TXT tokens,
 -- and the CAs of certificates naming the domain. Range or AS data more than 90 days away from the
--- DNS observation lowers the confidence one step and says so in the evidence.
+-- DNS observation lowers the confidence one step and says so in the evidence. A row resting on a
+-- CNAME, MX or NS target resolved in another snapshot (int_name_chains, int_mx_ns_services: the
+-- nearest within dns_chain_window_days()) names that snapshot in its evidence and is at most
+-- `medium`; between equally strong observations, one of the name's own snapshot is chosen.
 -- grain: one row per (domain, service, provider_id, observed_on)
 
 create or replace view int_domain_services as
@@ -17,10 +20,12 @@ with web as (
         observed_on,
         fallback_name,
         fallback_country,
-        case when range_date is not null then abs(date_diff('day', range_date, observed_on))
-             when route_date is not null then abs(date_diff('day', route_date, observed_on))
-             when route_table_date is not null then abs(date_diff('day', route_table_date, observed_on)) end
+        case when range_date is not null then abs(date_diff('day', range_date, resolved_on))
+             when route_date is not null then abs(date_diff('day', route_date, resolved_on))
+             when route_table_date is not null then abs(date_diff('day', route_table_date, resolved_on)) end
             as gap_days,
+        resolved_on,
+        crossed_at,
         cast(null as varchar) as target,
         list_filter(list_concat(
             [
@@ -28,10 +33,17 @@ with web as (
                 case when len(hops) > 0 then struct_pack(
                     kind := 'cname', text := name || ' CNAME ' || array_to_string(hops, ' → '),
                     dataset_id := dataset_id, date := observed_on) end,
+                case when resolved_on <> observed_on then struct_pack(
+                    kind := 'dns',
+                    text := 'CNAME target ' || crossed_at || ' has no record in this snapshot; resolved in the snapshot of '
+                        || cast(resolved_on as varchar) || ', ' || abs(date_diff('day', observed_on, resolved_on))
+                        || if(abs(date_diff('day', observed_on, resolved_on)) = 1, ' day ', ' days ')
+                        || if(resolved_on > observed_on, 'later', 'earlier') || ': confidence at most medium',
+                    dataset_id := resolved_dataset_id, date := resolved_on) end,
                 case when address is not null then struct_pack(
                     kind := 'address',
                     text := final_name || case family when 6 then ' AAAA ' else ' A ' end || address,
-                    dataset_id := dataset_id, date := observed_on) end
+                    dataset_id := dataset_id, date := resolved_on) end
             ],
             -- every published range that covers the address, most specific first
             list_transform(coalesce(ranges, []), lambda g: struct_pack(
@@ -72,15 +84,25 @@ mx_ns as (
         m.fallback_name,
         m.fallback_country,
         cast(null as bigint) as gap_days,
+        m.resolved_on,
+        m.crossed_at,
         m.target,
         list_filter([
             struct_pack(
                 kind := 'dns',
                 text := m.name || ' ' || m.rtype || ' ' || coalesce(cast(m.preference as varchar) || ' ', '') || m.target,
                 dataset_id := m.dataset_id, date := m.observed_on),
+            case when m.resolved_on <> m.observed_on then struct_pack(
+                kind := 'dns',
+                text := if(m.crossed_at = m.target, m.rtype, 'CNAME') || ' target ' || m.crossed_at
+                    || ' has no record in this snapshot; resolved in the snapshot of '
+                    || cast(m.resolved_on as varchar) || ', ' || abs(date_diff('day', m.observed_on, m.resolved_on))
+                    || if(abs(date_diff('day', m.observed_on, m.resolved_on)) = 1, ' day ', ' days ')
+                    || if(m.resolved_on > m.observed_on, 'later', 'earlier') || ': confidence at most medium',
+                dataset_id := m.resolved_dataset_id, date := m.resolved_on) end,
             case when m.address is not null then struct_pack(
                 kind := 'address', text := m.target || ' resolves to ' || m.address,
-                dataset_id := m.dataset_id, date := m.observed_on) end,
+                dataset_id := m.resolved_dataset_id, date := m.resolved_on) end,
             struct_pack(kind := 'rule', text := m.reason, dataset_id := cast(null as integer), date := cast(null as date))
         ], lambda s: s is not null) as steps
     from int_mx_ns_services as m
@@ -167,12 +189,22 @@ observations as (
     union all by name select * from tls
 ),
 
+-- a target resolved in another snapshot: at most medium
+capped as (
+    select
+        *,
+        coalesce(resolved_on <> observed_on, false) as crossed,
+        if(coalesce(resolved_on <> observed_on, false) and base_confidence = 'high', 'medium', base_confidence)
+            as own_confidence
+    from observations
+),
+
 graded as (
     select
         *,
         case
-            when gap_days > 90 then case base_confidence when 'high' then 'medium' else 'low' end
-            else base_confidence
+            when gap_days > 90 then case own_confidence when 'high' then 'medium' else 'low' end
+            else own_confidence
         end as confidence,
         case relationship
             when 'customer' then 1 when 'self_hosted' then 2 when 'gateway' then 3
@@ -180,10 +212,10 @@ graded as (
         end as relationship_rank,
         -- graded: an observation lowered by the 90-day rule does not outrank one that was not
         case
-            when gap_days > 90 then case base_confidence when 'high' then 2 else 1 end
-            when base_confidence = 'high' then 3 when base_confidence = 'medium' then 2 else 1
+            when gap_days > 90 then case own_confidence when 'high' then 2 else 1 end
+            when own_confidence = 'high' then 3 when own_confidence = 'medium' then 2 else 1
         end as confidence_rank
-    from observations
+    from capped
 ),
 
 -- the strongest observation speaks for the group; equal ones are ordered by their evidence text,
@@ -191,7 +223,7 @@ graded as (
 ranked as (
     select
         *,
-        (relationship_rank * 10 - confidence_rank, coalesce(target, ''), cast(to_json(steps) as varchar))
+        (relationship_rank * 10 - confidence_rank, crossed, coalesce(target, ''), cast(to_json(steps) as varchar))
             as preference
     from graded
 ),

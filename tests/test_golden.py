@@ -9,12 +9,14 @@ attr_entity_services view is not in this version; the views are never faked here
 expected.csv / absent.csv columns: domain, service, provider_id, relationship, confidence and, in
 expected.csv, an optional evidence_contains (text that must occur in the row's evidence, any case).
 `*` matches any value. Every file of a case is loaded with the snapshot date CASE_DATE, so range,
-route and DNS dates agree."""
+route and DNS dates agree, unless its name carries a date (dns_2025-07-22.json: a snapshot of that
+day, for the cases about several snapshots)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,12 @@ def kind_of(path: Path) -> tuple[str, dict[str, str]]:
     raise AssertionError(f"{path}: cannot tell the ingest kind from the file name")
 
 
+def date_of(path: Path) -> dt.date:
+    """The snapshot date a case file is loaded with: the YYYY-MM-DD in its name, else CASE_DATE."""
+    m = re.search(r"\d{4}-\d{2}-\d{2}", path.name)
+    return dt.date.fromisoformat(m[0]) if m else CASE_DATE
+
+
 def inputs(case: Path) -> list[tuple[str, Path, dict[str, str]]]:
     files = [p for p in case.iterdir() if p.name not in ("expected.csv", "absent.csv") and p.is_file()]
     found = [(kind_of(p)[0], p, kind_of(p)[1]) for p in files]
@@ -71,6 +79,9 @@ def test_file_names_give_kinds_and_matching_is_exact_or_wildcard() -> None:
     assert kind_of(Path("routes.pfx2as")) == ("pfx2as", {})
     assert kind_of(Path("crtsh.json")) == ("ct", {})
     assert kind_of(Path("dns.csv")) == ("dns", {})
+    assert kind_of(Path("dns_2025-07-22.json")) == ("dns", {})
+    assert date_of(Path("dns_2025-07-22.json")) == dt.date(2025, 7, 22)
+    assert date_of(Path("dns.csv")) == CASE_DATE
     row = {
         "domain": "a.example",
         "service": "cdn",
@@ -112,7 +123,7 @@ def test_golden_case(case: Path) -> None:
         if not has_view or not has_view[0]:
             pytest.skip("the attr_entity_services view is not in this version yet (turned on at merge)")
         for kind, path, extra in inputs(case):
-            ingest(ws, kind, [path], options={"date": CASE_DATE, **extra})
+            ingest(ws, kind, [path], options={"date": date_of(path), **extra})
         with pytest.raises(SQLError, match="out of date"):  # never a stale answer
             ws.rows("select * from attr_entity_services")
         attribution.refresh(ws)

@@ -380,9 +380,11 @@ def test_a_run_failing_midway_keeps_the_store_and_leaves_no_scratch_table(
 def test_a_cross_snapshot_window_recomputes_the_neighbours_too(
     files: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # for views that follow a chain into a neighbouring snapshot (CROSS_SNAPSHOT_DAYS > 0)
-    monkeypatch.setattr(attribution, "CROSS_SNAPSHOT_DAYS", 400)
+    # chains followed into snapshots up to 400 days away: the yearly snapshot before the new one
+    # is recomputed with it (and read, with its own neighbours, to do so)
+    monkeypatch.setenv("ANALYZER_CHAIN_WINDOW_DAYS", "400")
     with Workspace(tmp_path / "window.duckdb") as ws:
+        assert attribution.cross_snapshot_days(ws) == 400
         _load(ws, files, snapshots=2)
         attribution.ensure(ws)
         run = ingest(ws, "dns", [files["dns"][2]], attribute=True)

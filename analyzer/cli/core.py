@@ -91,12 +91,24 @@ def attribute(
             "--all-domains", help="Also store who serves every domain of the data (attr_domain_services)."
         ),
     ] = False,
+    chain_window_days: Annotated[
+        int | None,
+        typer.Option(
+            "--chain-window-days",
+            min=0,
+            help="Follow a CNAME/MX/NS target with no record in its own DNS snapshot into the nearest "
+            "snapshot within N days (0: off; remembered; else $ANALYZER_CHAIN_WINDOW_DAYS, else the "
+            "last value given, else 7).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Recompute the stored attribution (attr_entity_services) from the loaded data.
 
     The other commands do this when they need it; run it after changing the database by other means."""
     with workspace(db) as ws:
+        if chain_window_days is not None:
+            ws.set_chain_window_days(chain_window_days)
         out.print(attribution.refresh(ws).summary(), highlight=False)
         if all_domains:
             out.print(domain_store.store_all(ws).summary(), highlight=False)

@@ -18,8 +18,10 @@ answers differently, or does not run (each was found by the parity tests or the 
 - `UNION ALL BY NAME` becomes a plain `UNION ALL` over explicit column lists; the columns of each
   side come from Spark's analysis of that side (`schema_of`).
 - `range(a, b) as t(k)` in FROM becomes `explode(sequence(a, b - 1))`, empty when b <= a.
-- `getvariable('x')` becomes the job's value for x (NULL when unset).
-- scalar macros are inlined at their call sites, table macros as subqueries (their CTEs renamed, as
+- `getvariable('x')` becomes the job's value for x (NULL when unset); `getvariable('x') is null or
+  ...` with x unset becomes true (Spark refuses `array_contains(NULL, ...)` even in a dead branch).
+- scalar macros are inlined at their call sites (a parameter with a default, `with_dns := true`,
+  may be left out or named at the call), table macros as subqueries (their CTEs renamed, as
   sqlglot lifts CTEs to the top for Spark); the few definitions that do not translate come from
   `analyzer.spark.overrides` (keyed by name).
 - QUALIFY is kept (Spark 4.3 has it); sqlglot's rewrite would leak a helper column into `select *`.
@@ -28,8 +30,9 @@ answers differently, or does not run (each was found by the parity tests or the 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlglot
@@ -83,6 +86,12 @@ class Macro:
     params: tuple[str, ...]
     body: exp.Expression
     is_table: bool
+    # parameters declared `name := default` (sqlglot parses no default in a definition)
+    defaults: Mapping[str, exp.Expression] = field(default_factory=dict)
+
+
+# `create [or replace] macro name(` up to its parameter list's `)`; parameters hold no parentheses
+_MACRO_HEAD = re.compile(r"(\bcreate\s+(?:or\s+replace\s+)?macro\s+\w+\s*\()([^()]*)(\))", re.IGNORECASE)
 
 
 def _mark_len(sql: str) -> str:
@@ -111,11 +120,22 @@ def parse(sql: str) -> exp.Expression:
 
 
 def macro_of(defn: Definition) -> Macro:
-    tree = parse(defn.sql)
+    defaults: dict[str, exp.Expression] = {}
+
+    def plain_params(m: re.Match[str]) -> str:
+        names = []
+        for param in m[2].split(","):
+            name, assigns, default = param.partition(":=")
+            if assigns:
+                defaults[name.strip().lower()] = parse(f"select {default.strip()}").selects[0]
+            names.append(name.strip())
+        return m[1] + ", ".join(n for n in names if n) + m[3]
+
+    tree = parse(_MACRO_HEAD.sub(plain_params, defn.sql, count=1))
     udf = tree.this
     params = tuple(p.name.lower() for p in udf.expressions)
     body = tree.expression
-    return Macro(defn.name, params, body, isinstance(body, exp.Query))
+    return Macro(defn.name, params, body, isinstance(body, exp.Query), defaults)
 
 
 def _literal(value: Any) -> exp.Expression:
@@ -128,6 +148,11 @@ def _literal(value: Any) -> exp.Expression:
     if isinstance(value, list | tuple):
         return exp.Array(expressions=[_literal(v) for v in value])
     return exp.Literal.string(str(value))
+
+
+def _is_true(e: exp.Expression) -> bool:
+    e = e.unnest()
+    return isinstance(e, exp.Boolean) and e.this is True
 
 
 def _is_number(e: exp.Expression, value: int | None = None) -> bool:
@@ -295,10 +320,15 @@ class Translator:
             raise SQLError("macros nest more than 20 deep")
 
         def expand(call: exp.Anonymous, macro: Macro) -> exp.Expression:
-            args = call.expressions
-            if len(args) != len(macro.params):
-                raise SQLError(f"macro {macro.name} takes {len(macro.params)} arguments, got {len(args)}")
-            bound = dict(zip(macro.params, args, strict=True))
+            positional = [a for a in call.expressions if not isinstance(a, exp.PropertyEQ)]
+            named = {
+                a.this.name.lower(): a.expression for a in call.expressions if isinstance(a, exp.PropertyEQ)
+            }
+            bound = {**macro.defaults, **dict(zip(macro.params, positional, strict=False)), **named}
+            if len(positional) > len(macro.params) or set(bound) != set(macro.params):
+                raise SQLError(
+                    f"macro {macro.name} takes {len(macro.params)} arguments, got {len(call.expressions)}"
+                )
 
             def substitute(n: exp.Expression) -> exp.Expression:
                 if isinstance(n, exp.Column) and not n.table and n.name.lower() in bound:
@@ -325,8 +355,30 @@ class Translator:
 
         return tree.transform(visit)
 
+    def _unset_is_null(self, node: exp.Expression) -> bool:
+        """`getvariable('x') is null` for a variable the job leaves unset, or `NULL is null` (always true)."""
+        node = node.unnest()
+        if not isinstance(node, exp.Is) or not isinstance(node.expression, exp.Null):
+            return False
+        x = node.this
+        if isinstance(x, exp.Null):  # the variable already replaced (children are rewritten first)
+            return True
+        return (
+            isinstance(x, exp.Anonymous)
+            and x.name.lower() == "getvariable"
+            and self.variables.get(x.expressions[0].name) is None
+        )
+
     def _rewrite(self, tree: exp.Expression) -> exp.Expression:
         def visit(node: exp.Expression) -> exp.Expression:
+            # `getvariable('x') is null or <use of x>` with x unset is true: the use of a typeless
+            # NULL (array_contains(NULL, ...)) is not even analysed by Spark
+            if isinstance(node, exp.Or) and any(
+                self._unset_is_null(side) or _is_true(side) for side in (node.this, node.expression)
+            ):
+                return exp.true()
+            if self._unset_is_null(node):
+                return exp.true()
             if isinstance(node, exp.Anonymous) and node.name.lower() == "getvariable":
                 return _literal(self.variables.get(node.expressions[0].name))
             if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
@@ -436,13 +488,16 @@ class Translator:
             if node is None:
                 return tree
             ctes = self._visible_ctes(tree, node)
+            # a recursive CTE before the union (int_name_chains' walk) stays recursive in the probe
+            with_ = tree.args.get("with_")
+            recursive = bool(with_ and with_.args.get("recursive"))
             sides = []
             for side in (node.this, node.expression):
                 query = exp.select("*").from_(
                     exp.Subquery(this=side.copy(), alias=exp.TableAlias(this=exp.to_identifier("_s")))
                 )
                 if ctes:
-                    query.set("with_", exp.With(expressions=[c.copy() for c in ctes], recursive=False))
+                    query.set("with_", exp.With(expressions=[c.copy() for c in ctes], recursive=recursive))
                 sides.append(schema_of(self.generate(query)))
             names: list[str] = []
             types: dict[str, str] = {}
