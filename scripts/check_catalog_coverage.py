@@ -154,6 +154,8 @@ def run_side(code_root: Path, work: Path, dns: Path, routes: Path) -> dict[str, 
 
     cli("ingest", "pfx2as", str(routes), "--quiet")
     cli("ingest", "dns", str(dns), "--quiet")
+    # attr_domain_services is a stored answer for every domain only after this (read-only `sql` cannot build it)
+    cli("attribute", "--all-domains")
 
     def query(sql: str) -> list[dict[str, Any]]:
         return json.loads(cli("sql", sql, "--format", "json") or "[]")

@@ -375,18 +375,29 @@ def check_routing(routed: int, unrouted: int, rng: random.Random) -> dict[str, A
             )
             by = ws.rows(
                 """
-                with p as (select * from int_ip_providers)
+                with p as (select * from int_ip_providers),
+                e as (select distinct * from _expect)
                 select e.routed,
                        count(distinct e.address) as addresses,
                        count(distinct e.address) filter (where p.address is null) as no_row,
                        count(distinct e.address) filter (where p.provider_id is null and p.address is not null)
                            as null_provider,
                        count(distinct e.address) filter (where p.provider_id = 'unrouted') as unrouted
-                from (select distinct * from _expect) as e
+                from e
                 left join p using (address)
                 group by e.routed order by e.routed desc
                 """
             )
+            bases = ws.rows(
+                """
+                select e.routed, p.basis, count(distinct e.address) as addresses
+                from (select distinct * from _expect) as e
+                inner join int_ip_providers as p using (address)
+                group by all order by e.routed desc, addresses desc
+                """
+            )
+            for row in by:
+                row["bases"] = [(b["basis"], b["addresses"]) for b in bases if b["routed"] == row["routed"]]
             confidence = ws.rows(
                 "select coalesce(confidence, 'unrouted') as confidence, count(*) as addresses "
                 "from int_ip_attribution group by all order by addresses desc"
@@ -455,7 +466,7 @@ def report_routing(routed: int, unrouted: int, rng: random.Random) -> None:
         kind = "inside a prefix" if row["routed"] else "outside every prefix"
         print(
             f"  {kind}: {row['addresses']} addresses; no row {row['no_row']}, provider null {row['null_provider']}, "
-            f"'unrouted' {row['unrouted']}"
+            f"'unrouted' {row['unrouted']}; by basis: " + ", ".join(f"{b} {n}" for b, n in row["bases"])
         )
     print(
         "  int_ip_attribution.confidence: "
