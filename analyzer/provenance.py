@@ -1,4 +1,5 @@
-"""What is loaded: the datasets table and the problems each file reported."""
+"""What is loaded: the datasets table, the problems each file reported, and the provider catalog
+with where each of its facts came from."""
 
 from __future__ import annotations
 
@@ -27,3 +28,10 @@ def load_issues(ws: Workspace, dataset_id: int) -> list[dict[str, Any]]:
         "select line, severity, message from load_issues where dataset_id = ? order by line nulls first",
         [dataset_id],
     )
+
+
+def catalog_providers(ws: Workspace, search: str | None = None) -> list[dict[str, Any]]:
+    """The catalog as users see it (sql/65 providers_filtered): per provider its services, counts of
+    hostname patterns, loaded published ranges and ASNs, and the files each came from; `search` (empty:
+    no filter) is matched, ignoring case, in the id, names, parent and hostname patterns."""
+    return ws.rows("select * from providers_filtered(?)", [search or None])

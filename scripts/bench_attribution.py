@@ -18,6 +18,16 @@ the demo crt.sh exports per entity. Then times, in the same run:
 
 and prints seconds, ratios to the baseline, row counts and the process's peak memory.
 
+A catalog N times today's size (issue 12: with 20x, `analyzer attribute` within 1.2x):
+
+    .venv/bin/python scripts/bench_attribution.py --records 2000000 --inflate-catalog 20
+
+times `analyzer attribute` (attribution.refresh) with today's catalog, then adds N-1 synthetic copies of
+every provider with hostname patterns (suffixes and regexes of the same shapes, under domains that no
+record uses), ASNs (private-use 32-bit numbers no route originates), CA names and verification
+prefixes, none of which can match, times it again back to back (alternately, --rounds times; the
+best of each), and prints the ratio; the rows must be the same.
+
 Many snapshots (issue 13):
 
     .venv/bin/python scripts/bench_attribution.py --snapshots 12 --records 2000000 --entities 1000 --add-one
@@ -263,6 +273,92 @@ def run_snapshots(args: argparse.Namespace) -> None:
     )
 
 
+# Synthetic, never-matching copies of the catalog: copy k of a suffix pattern moves its
+# registrable label to `<label>-b<k>` (cloudfront.net -> cloudfront-b3.net), of a regex appends a
+# `.b<k>.invalid` label before its end anchor; ASNs from the private-use range 4200000000-4294967294.
+INFLATE = (
+    """insert into catalog_providers (provider_id, name, parent, country, kinds, source_url, sources, peer_names)
+    select 'bench' || k || '-' || provider_id, name || ' (bench ' || k || ')', parent || ' bench ' || k, country,
+        kinds, source_url, ['bench'], peer_names
+    from catalog_providers, range(1, ?) as t(k)""",
+    r"""insert into catalog_hostnames (provider_id, service, pattern, match_kind, relationship, source, waf)
+    select 'bench' || k || '-' || provider_id, service,
+        case when match_kind = 'regex' then regexp_replace(pattern, '\$$', '\\.b' || k || '\\.invalid$')
+            when contains(pattern, '.') then regexp_replace(pattern, '([^.]+)(\.[^.]+)$', '\1-b' || k || '\2')
+            else pattern || '-b' || k end,
+        match_kind, relationship, 'bench', waf
+    from catalog_hostnames, range(1, ?) as t(k)""",
+    """insert into catalog_asns (provider_id, asn, source)
+    select 'bench' || k || '-' || provider_id, 4200000000 + row_number() over (), 'bench'
+    from catalog_asns, range(1, ?) as t(k)""",
+    """insert into catalog_ca_names (provider_id, pattern)
+    select 'bench' || k || '-' || provider_id, 'benchca' || k || 'x' || pattern
+    from catalog_ca_names, range(1, ?) as t(k)""",
+    """insert into catalog_verification (provider_id, prefix, service)
+    select 'bench' || k || '-' || provider_id, 'bench' || k || '-' || prefix, service
+    from catalog_verification, range(1, ?) as t(k)""",
+)
+CATALOG_TABLES = (
+    "catalog_providers",
+    "catalog_hostnames",
+    "catalog_asns",
+    "catalog_ca_names",
+    "catalog_verification",
+)
+
+
+def catalog_sizes(ws: Workspace) -> dict[str, int]:
+    return {t: first_row(ws.con.execute(f"select count(*) from {t}"))[0] for t in CATALOG_TABLES}  # type: ignore[index]  # noqa: S608
+
+
+def run_inflated(ws: Workspace, factor: int, rounds: int) -> None:
+    """`analyzer attribute` with today's catalog and with one `factor` times its size, alternately
+    `rounds` times (the best of each counts: the first run also warms the caches)."""
+    query = "select * from attr_entity_services order by all"
+    before = catalog_sizes(ws)
+    times: dict[str, list[float]] = {"today": [], "inflated": []}
+    cpu: dict[str, list[float]] = {"today": [], "inflated": []}
+    rows: dict[str, list[dict]] = {}
+    after = before
+    for _ in range(rounds):
+        for side in ("today", "inflated"):
+            if side == "inflated":
+                with ws.transaction():
+                    for statement in INFLATE:
+                        ws.con.execute(statement, [factor])
+                after = catalog_sizes(ws)
+            t, c = time.perf_counter(), time.process_time()
+            attribution.refresh(ws)
+            times[side].append(time.perf_counter() - t)
+            cpu[side].append(
+                time.process_time() - c
+            )  # every thread of the process: steadier on a shared machine
+            rows[side] = ws.rows(query)
+            if side == "inflated":
+                with ws.transaction():
+                    for table in CATALOG_TABLES:
+                        ws.con.execute(f"delete from {table} where provider_id like 'bench%-%'")  # noqa: S608
+    today, inflated = min(times["today"]), min(times["inflated"])
+    sizes = ", ".join(f"{t.removeprefix('catalog_')} {before[t]:,} -> {after[t]:,}" for t in CATALOG_TABLES)
+    print(f"catalog x{factor}: {sizes}")
+
+    def runs(side: str) -> str:
+        wall = ", ".join(f"{x:.1f}" for x in times[side])
+        return f"{wall} wall; " + ", ".join(f"{x:.1f}" for x in cpu[side]) + " cpu"
+
+    print(
+        f"analyzer attribute, today's catalog  best {today:6.1f} s  (runs: {runs('today')}; {len(rows['today']):,} rows)"
+    )
+    print(
+        f"analyzer attribute, catalog x{factor:<3}    best {inflated:6.1f} s  (runs: {runs('inflated')})  ratio "
+        f"{inflated / today:.2f} (target <= 1.20: {'PASS' if inflated <= 1.2 * today else 'FAIL'}); "
+        f"same rows: {rows['inflated'] == rows['today']}"
+    )
+    print(
+        f"  cpu seconds, best: {min(cpu['today']):.1f} -> {min(cpu['inflated']):.1f}, ratio {min(cpu['inflated']) / min(cpu['today']):.2f}"
+    )
+
+
 def timed(ws: Workspace, sql: str) -> float:
     t = time.perf_counter()
     ws.con.execute(sql).fetchall()
@@ -280,6 +376,16 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=1, help="monthly snapshots of --records each")
     parser.add_argument("--add-one", action="store_true", help="then one more snapshot, incrementally")
     parser.add_argument("--verify", action="store_true", help="compare the incremental store with a full run")
+    parser.add_argument(
+        "--inflate-catalog",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time attribute with today's catalog and N times it",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="with --inflate-catalog: alternations (default 2)"
+    )
     args = parser.parse_args()
     if args.snapshots > 1:
         run_snapshots(args)
@@ -289,6 +395,10 @@ def main() -> None:
         print(f"{step:<28} {seconds:8.1f} s")
 
     ws = Workspace(db)
+    if args.inflate_catalog > 1:
+        run_inflated(ws, args.inflate_catalog, args.rounds)
+        ws.close()
+        return
     dns_rows = first_row(ws.con.execute("select count(*) from raw_dns_records"))[0]  # type: ignore[index]
     base = timed(
         ws,

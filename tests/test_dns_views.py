@@ -84,3 +84,36 @@ def test_spf_includes_with_qualifiers(ws: Workspace, tmp_path: Path) -> None:
         ("mail.example", "_spf.google.com", "include", "+"),
         ("redir.example", "spf.mail.qq.com", "redirect", "+"),
     }  # "~include:" does not authorise sending: only + (or unqualified) includes are listed
+
+
+def test_regex_patterns_match_whatever_literal_prefilter_they_get(ws: Workspace, tmp_path: Path) -> None:
+    # each regex is tried only on hosts holding its longest required literal: alternatives outside a
+    # group, optional characters and counted repetitions must not make a host be skipped
+    patterns = {
+        "alt": r"^mx\.alt-one\.example$|^mx\.alt-two\.example$",
+        "opt": r"(^|\.)mailx?\.opt\.example$",
+        "count": r"(^|\.)ab{0,2}c\.count\.example$",
+        "group": r"(^|\.)relay-(eu|us)\.(grp|grq)\.example$",
+    }
+    hosts = {
+        "mx.alt-two.example": "alt",
+        "mail.opt.example": "opt",
+        "ac.count.example": "count",
+        "relay-us.grq.example": "group",
+        "mx.alt-three.example": None,
+        "relay-xx.grp.example": None,
+    }
+    for pid, rx in patterns.items():
+        ws.execute(
+            "insert into catalog_hostnames values (?, 'email', ?, 'regex', 'customer', 'test', false)",
+            [pid, rx],
+        )
+    csv = tmp_path / "mx.csv"
+    csv.write_text("".join(f"d{i}.example,MX,10 {h}\n" for i, h in enumerate(hosts)), encoding="utf-8")
+    ingest(ws, "dns", [csv], options={"date": dt.date(2022, 1, 1)})
+    got = dict(
+        ws.con.execute(
+            "select host, provider_id from int_host_providers where service = 'email' and source = 'test'"
+        ).fetchall()
+    )
+    assert got == {h: p for h, p in hosts.items() if p}

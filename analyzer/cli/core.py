@@ -23,7 +23,7 @@ from analyzer.cli.options import (
 from analyzer.errors import ConfigError
 from analyzer.ingest import KINDS, drop_datasets
 from analyzer.ingest import ingest as ingest_files
-from analyzer.provenance import load_issues, loaded_datasets
+from analyzer.provenance import catalog_providers, load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
 from analyzer.resources import datasets_dir
 from analyzer.safe_text import visible
@@ -219,6 +219,40 @@ def entities(
         return
     cols = ["entity_id", "name", "list_code", "country", "listed_on", "federal_register_notice"]
     output.render(rows, "table", cols, title=f"{len(rows)} entities", console=out)
+
+
+@command("providers")
+def providers(
+    search: Annotated[
+        str | None,
+        typer.Option(help="Part of a provider's id, name, parent, peer name or hostname pattern (any case)."),
+    ] = None,
+    as_json: JsonOption = False,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """The provider catalog: per provider its parent, country, services, numbers of hostname
+    patterns, loaded published ranges and ASNs, and where each came from (catalog files, peers, range files)."""
+    fmt = "json" if as_json else check_format(fmt)
+    with workspace(db) as ws:
+        rows = catalog_providers(ws, search)
+    if fmt != "table":
+        echo(output.render(rows, fmt) or "")
+        return
+    cols = [
+        "provider_id",
+        "name",
+        "parent",
+        "country",
+        "services",
+        "hostname_patterns",
+        "ranges",
+        "asns",
+        "sources",
+        "range_sources",
+        "peer_names",
+    ]
+    output.render(rows, "table", cols, title=f"{len(rows)} providers", console=out)
 
 
 @command("sql")

@@ -1,5 +1,5 @@
 """Provider-published address ranges: AWS ip-ranges.json, Google cloud.json and goog.json, Azure
-Service Tags, Oracle public_ip_ranges.json, Fastly public-ip-list, RFC 8805 geofeeds and plain CIDR
+Service Tags, Oracle public_ip_ranges.json, Fastly public-ip-list, GitHub meta, RFC 8805 geofeeds and plain CIDR
 lists (Cloudflare ips-v4/v6, Akamai, ...). Service and region are kept, and the file's own
 publication date is the snapshot date. Several files of one provider live side by side, each
 serving the observation dates nearest to its own; after each file the sets of files in effect
@@ -148,6 +148,22 @@ def _fastly(doc: dict[str, Any]) -> Parsed:
     return Parsed("fastly_public_ip_list", "fastly", None, entries())
 
 
+def _github(doc: dict[str, Any]) -> Parsed:
+    """GitHub's meta API (api.github.com/meta): one CIDR list per service (hooks, web, api, git,
+    pages, actions, ...); ssh_keys, fingerprints and the domains object are not addresses."""
+
+    def entries() -> Iterator[Entry]:
+        n = 0
+        for key, value in doc.items():
+            if key == "ssh_keys" or not isinstance(value, list):
+                continue
+            for prefix in value:
+                n += 1
+                yield (n, _prefix(prefix), key, None, None, False)
+
+    return Parsed("github_meta", "github", None, entries())
+
+
 def _json_layout(ctx: LoadContext, doc: Any) -> Parsed:
     if isinstance(doc, dict):
         prefixes = doc.get("prefixes")
@@ -161,11 +177,13 @@ def _json_layout(ctx: LoadContext, doc: Any) -> Parsed:
             return _oracle(doc)
         if isinstance(doc.get("addresses"), list):
             return _fastly(doc)
+        if isinstance(doc.get("hooks"), list) and "verifiable_password_authentication" in doc:
+            return _github(doc)
     keys = ", ".join(list(doc)[:6]) if isinstance(doc, dict) else type(doc).__name__
     raise SourceError(
         ctx.path,
         f"unknown JSON layout (top-level keys: {keys}); expected AWS ip-ranges.json, Google "
-        "cloud.json/goog.json, Azure Service Tags, Oracle public_ip_ranges.json or Fastly public-ip-list",
+        "cloud.json/goog.json, Azure Service Tags, Oracle public_ip_ranges.json, Fastly public-ip-list or GitHub meta",
     )
 
 
