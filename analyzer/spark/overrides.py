@@ -18,9 +18,10 @@ override here no longer matches fails there, naming the view. Keep this list sho
 - `int_dns_addresses` (view): DuckDB numbers the distinct addresses with `row_number() over (order by
   value)`, which Spark computes in a single partition; the numbers are only join keys inside
   `net_attribute` (`int_ip_attribution` drops them), so any unique number serves.
-- `attr_entity_services` (view): in DuckDB it serves a stored table guarded by a freshness
-  fingerprint (and `attr_dns_scope` narrows the DNS records while storing it); on Spark the answer is
-  computed whole, so it is the live `int_entity_services`.
+- `attr_entity_services` and `attr_domain_services` (views): in DuckDB each serves a stored table
+  guarded by a freshness fingerprint (and `attr_dns_scope` narrows the DNS records while storing the
+  entities' one); on Spark the answer is computed whole: the live `int_entity_services`
+  (`int_domain_services`).
 """
 
 from __future__ import annotations
@@ -328,6 +329,16 @@ OVERRIDES: dict[str, Override] = {
             "the stored, fingerprint-guarded table of DuckDB; Spark computes the live answer",
             sql="select * from int_entity_services",
             reads=frozenset({"int_entity_services"}),
+        ),
+        Override(
+            "attr_domain_services",
+            "view",
+            "the stored, fingerprint-guarded table of DuckDB; Spark computes the live answer",
+            sql=(
+                "select domain, service, provider_id, provider_name, provider_parent, provider_country, "
+                "relationship, confidence, evidence, observed_on from int_domain_services"
+            ),
+            reads=frozenset({"int_domain_services"}),
         ),
     )
 }

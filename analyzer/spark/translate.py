@@ -266,7 +266,9 @@ def _index_from_one(fn: exp.Expression) -> None:
         if ident.name != name or (isinstance(parent, exp.Dot) and parent.expression is ident):
             continue
         target = parent if isinstance(parent, exp.Column) and not parent.table else ident
-        target.replace(exp.Paren(this=exp.Add(this=exp.to_identifier(spark_name), expression=exp.Literal.number(1))))
+        target.replace(
+            exp.Paren(this=exp.Add(this=exp.to_identifier(spark_name), expression=exp.Literal.number(1)))
+        )
 
 
 def _prefix_ctes(query: exp.Expression, prefix: str) -> exp.Expression:
@@ -397,7 +399,9 @@ class Translator:
                 return self._bracket(node)
             if isinstance(node, exp.Anonymous) and node.name.lower() == "list_position":
                 # DuckDB: null when absent; Spark's array_position: 0
-                return exp.func("nullif", exp.func("array_position", *node.expressions), exp.Literal.number(0))
+                return exp.func(
+                    "nullif", exp.func("array_position", *node.expressions), exp.Literal.number(0)
+                )
             if isinstance(node, (exp.ArrayFilter, exp.Transform)):
                 _index_from_one(node.expression)
             if isinstance(node, exp.ArrayAgg):
