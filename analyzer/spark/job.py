@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +97,19 @@ class Plan:
 
 def plan(targets: tuple[str, ...] = TARGETS) -> Plan:
     defs = definitions(sql_files())
-    reads = {name: o.reads for name, o in OVERRIDES.items()}
+    reads = {name: o.reads for name, o in OVERRIDES.items() if not o.ctes}
     steps = closure(defs, targets, reads)
     macros: dict[str, Macro] = {}
-    for d in defs:
+    # only the macros the targets read are parsed: others (the freshness fingerprint with its
+    # default parameter) are DuckDB's alone, and sqlglot need not read them
+    for d in steps:
         if d.kind != "macro":
             continue
         o = OVERRIDES.get(d.name)
         if o is None:
             macros[d.name] = macro_of(d)
+        elif o.kind == "table_macro" and o.ctes:
+            macros[d.name] = replace(macro_of(d), ctes=o.ctes)
         elif o.kind == "macro":
             body = sqlglot.parse_one(o.sql, read=SparkOut)
             macros[d.name] = Macro(d.name, o.params, body, is_table=False)
@@ -184,7 +188,7 @@ def _shared(steps: list[Definition]) -> set[str]:
     for d in steps:
         for name in d.reads & views:
             readers[name] = readers.get(name, 0) + 1
-    reads = {name: o.reads for name, o in OVERRIDES.items()}
+    reads = {name: o.reads for name, o in OVERRIDES.items() if not o.ctes}
     for d in steps:
         for name in set(reads.get(d.name, ())) & views:
             readers[name] = readers.get(name, 0) + 1

@@ -10,6 +10,8 @@ answers differently, or does not run (each was found by the parity tests or the 
   out of range, negative from the end), `x[a:b]` a `slice` with DuckDB's bounds.
 - `list(distinct v order by v)` (sqlglot drops the order) becomes `array_sort(collect_set(v))`;
   `list(v order by k)` sorts (k, v) pairs.
+- a lambda's index (`lambda x, i:` of `list_filter`/`list_transform`) counts from 1 in DuckDB, from 0
+  in Spark; `list_position` is null when absent in DuckDB, 0 in Spark (`array_position`).
 - `json_object(k, v, ...)` becomes `to_json(named_struct(...))` (the session keeps null fields).
 - regular expressions: POSIX classes (`[[:alnum:]]`, RE2) become Java classes (`\\p{Alnum}`), and a
   replacement's `\\1` becomes `$1`; a `regexp_replace` without the `'g'` flag (first match only) has
@@ -19,11 +21,13 @@ answers differently, or does not run (each was found by the parity tests or the 
   side come from Spark's analysis of that side (`schema_of`).
 - `range(a, b) as t(k)` in FROM becomes `explode(sequence(a, b - 1))`, empty when b <= a.
 - `getvariable('x')` becomes the job's value for x (NULL when unset); `getvariable('x') is null or
-  ...` with x unset becomes true (Spark refuses `array_contains(NULL, ...)` even in a dead branch).
+  ...` with x unset becomes true (Spark refuses `array_contains(NULL, ...)` even in a dead branch);
+  `list_contains` of an unset list variable is NULL (Spark refuses `array_contains` of an untyped NULL).
 - scalar macros are inlined at their call sites (a parameter with a default, `with_dns := true`,
   may be left out or named at the call), table macros as subqueries (their CTEs renamed, as
-  sqlglot lifts CTEs to the top for Spark); the few definitions that do not translate come from
-  `analyzer.spark.overrides` (keyed by name).
+  sqlglot lifts CTEs to the top for Spark; `query_table('t')` is the table t); the few definitions
+  that do not translate come from `analyzer.spark.overrides` (keyed by name), whole or, for a table
+  macro, CTE by CTE (`Macro.ctes`: the rest of the macro is translated).
 - QUALIFY is kept (Spark 4.3 has it); sqlglot's rewrite would leak a helper column into `select *`.
 """
 
@@ -88,6 +92,9 @@ class Macro:
     is_table: bool
     # parameters declared `name := default` (sqlglot parses no default in a definition)
     defaults: Mapping[str, exp.Expression] = field(default_factory=dict)
+    # a table macro's CTEs replaced by Spark SQL (`{p}` before the name of another CTE of the macro;
+    # "" drops the CTE)
+    ctes: Mapping[str, str] = field(default_factory=dict)
 
 
 # `create [or replace] macro name(` up to its parameter list's `)`; parameters hold no parentheses
@@ -272,6 +279,23 @@ def _array_agg(node: exp.ArrayAgg) -> exp.Expression:
     )
 
 
+def _index_from_one(fn: exp.Expression) -> None:
+    """A lambda's index parameter counts from 1 in DuckDB, from 0 in Spark: its uses become `i + 1`."""
+    if not isinstance(fn, exp.Lambda) or len(fn.expressions) != 2:
+        return
+    name = fn.expressions[1].name
+    spark_name = f"{name}__from0"
+    fn.expressions[1].replace(exp.to_identifier(spark_name))
+    for ident in list(fn.this.find_all(exp.Identifier)):
+        parent = ident.parent
+        if ident.name != name or (isinstance(parent, exp.Dot) and parent.expression is ident):
+            continue
+        target = parent if isinstance(parent, exp.Column) and not parent.table else ident
+        target.replace(
+            exp.Paren(this=exp.Add(this=exp.to_identifier(spark_name), expression=exp.Literal.number(1)))
+        )
+
+
 def _prefix_ctes(query: exp.Expression, prefix: str) -> exp.Expression:
     """The query with its CTEs renamed `prefix + name` (and every reference to them): sqlglot lifts
     a subquery's CTEs to the top for Spark, where an inlined macro's `final` would meet the view's."""
@@ -313,6 +337,7 @@ class Translator:
         self.macros = dict(macros)
         self.table_overrides = dict(table_overrides)
         self.variables = dict(variables or {})
+        self._spark_ctes: list[exp.Expression] = []
 
     # -- the passes --------------------------------------------------------------------------------
     def _inline_macros(self, tree: exp.Expression, depth: int = 0) -> exp.Expression:
@@ -337,7 +362,18 @@ class Translator:
 
             body = macro.body.copy().transform(substitute)
             if macro.is_table:
-                body = _prefix_ctes(body, f"{macro.name}__")
+                prefix = f"{macro.name}__"
+                with_ = body.args.get("with_")
+                for cte in list(with_.expressions) if with_ and macro.ctes else []:
+                    spark_sql = macro.ctes.get(cte.alias_or_name.lower())
+                    if spark_sql == "":  # not needed on Spark
+                        cte.pop()
+                    elif spark_sql is not None:  # a placeholder, replaced after the rewrites (_rewrite)
+                        self._spark_ctes.append(
+                            sqlglot.parse_one(spark_sql.replace("{p}", prefix), read=SparkOut)
+                        )
+                        cte.set("this", exp.select("*").from_(f"__spark_cte_{len(self._spark_ctes) - 1}"))
+                body = _prefix_ctes(body, prefix)
             return self._inline_macros(body, depth + 1)
 
         def visit(node: exp.Expression) -> exp.Expression:
@@ -381,8 +417,24 @@ class Translator:
                 return exp.true()
             if isinstance(node, exp.Anonymous) and node.name.lower() == "getvariable":
                 return _literal(self.variables.get(node.expressions[0].name))
+            if isinstance(node, exp.ArrayContains) and isinstance(node.this, exp.Null):
+                return exp.Null()  # an unset list variable: Spark refuses an untyped NULL list
+            if isinstance(node, exp.CTE) and isinstance(node.this, exp.Select):
+                source = node.this.args.get("from_")
+                name = source.this.name if source and isinstance(source.this, exp.Table) else ""
+                if name.startswith("__spark_cte_"):
+                    node.set("this", self._spark_ctes[int(name.removeprefix("__spark_cte_"))].copy())
+                    return node
             if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
                 name = node.this.name.lower()
+                if name == "query_table":  # a table macro's table argument, a string literal
+                    arg = node.this.expressions[0] if node.this.expressions else None
+                    while isinstance(arg, exp.Paren):
+                        arg = arg.this
+                    if not (isinstance(arg, exp.Literal) and arg.is_string):
+                        raise SQLError("query_table takes a table name (a string literal)")
+                    alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(arg.name))
+                    return exp.Table(this=exp.to_identifier(arg.name), alias=alias)
                 if name in self.table_overrides:
                     sql = self.table_overrides[name](node.this.expressions)
                     alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
@@ -397,6 +449,13 @@ class Translator:
                 return self._lateral(node)
             if isinstance(node, exp.Bracket):
                 return self._bracket(node)
+            if isinstance(node, exp.Anonymous) and node.name.lower() == "list_position":
+                # DuckDB: null when absent; Spark's array_position: 0
+                return exp.func(
+                    "nullif", exp.func("array_position", *node.expressions), exp.Literal.number(0)
+                )
+            if isinstance(node, (exp.ArrayFilter, exp.Transform)):
+                _index_from_one(node.expression)
             if isinstance(node, exp.ArrayAgg):
                 return _array_agg(node)
             if isinstance(node, exp.Filter):
@@ -482,6 +541,11 @@ class Translator:
                     for u in tree.find_all(exp.Union)
                     if u.args.get("by_name")
                     and not any(c.args.get("by_name") for c in u.find_all(exp.Union) if c is not u)
+                    and not any(  # nor in a CTE it reads (an inlined macro's CTEs come first)
+                        c.args.get("by_name")
+                        for cte in self._visible_ctes(tree, u)
+                        for c in cte.find_all(exp.Union)
+                    )
                 ),
                 None,
             )
@@ -532,14 +596,17 @@ class Translator:
 
     @staticmethod
     def _visible_ctes(tree: exp.Expression, node: exp.Expression) -> list[exp.CTE]:
-        with_ = tree.args.get("with_")
-        if not with_:
-            return []
+        """The CTEs `node` can read: of every query around it (an inlined table macro's are nested),
+        outermost first, each up to the CTE that holds `node`."""
         out = []
-        for cte in with_.expressions:
-            if node in cte.walk():
-                break
-            out.append(cte)
+        for with_ in tree.find_all(exp.With):
+            query = with_.parent
+            if query is None or not any(n is node for n in query.walk()):
+                continue
+            for cte in with_.expressions:
+                if any(n is node for n in cte.walk()):
+                    break
+                out.append(cte)
         return out
 
     # -- entry points --------------------------------------------------------------------------------
