@@ -109,7 +109,8 @@ with raw as (
         k,
         crtsh_id,
         line,
-        trim(unnest(raw_names)) as raw
+        trim(unnest(raw_names)) as raw,
+        generate_subscripts(raw_names, 1) as pos
     from query_table(stage)
 ),
 
@@ -119,6 +120,7 @@ final as (
         crtsh_id,
         line,
         raw,
+        pos,
         lower(raw) as name,
         ct_is_dns_name(lower(raw)) as ok
     from raw
@@ -140,14 +142,44 @@ with issuers as (
     from (select distinct issuer_dn from query_table(stage) where issuer_o is null and issuer_cn is null)
 ),
 
+-- names in the certificate's order, each once (list_distinct would not keep the order, and the
+-- order of a parallel aggregation is not fixed); domains in the order of their first name
+named as (
+    select
+        k,
+        name,
+        min(pos) as pos
+    from query_table(staged_names)
+    where ok
+    group by k, name
+),
+
+first_domains as (
+    select
+        n.k,
+        d.domain,
+        min(n.pos) as pos
+    from named as n
+    inner join ct_name_domains as d using (name)
+    where d.domain is not null
+    group by n.k, d.domain
+),
+
+cert_domains as (
+    select
+        k,
+        list(domain order by pos) as domains
+    from first_domains
+    group by k
+),
+
 per_cert as (
     select
         n.k,
-        list_distinct(list(n.name)) as names,
-        list_distinct(list(d.domain)) as domains  -- list_distinct drops nulls
-    from query_table(staged_names) as n
-    left join ct_name_domains as d using (name)
-    where n.ok
+        list(n.name order by n.pos) as names,
+        coalesce(any_value(c.domains), []) as domains
+    from named as n
+    left join cert_domains as c using (k)
     group by n.k
 ),
 
