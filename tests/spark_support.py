@@ -22,6 +22,9 @@ TEST_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
     "spark.log.level": "ERROR",
+    # the translated network and chain queries plan large on the driver (1g, the default, ran out
+    # of heap on a loaded machine)
+    "spark.driver.memory": "4g",
 }
 KEY = ("entity_id", "domain", "service", "provider_id", "observed_on")
 
