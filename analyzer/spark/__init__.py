@@ -1,13 +1,16 @@
 """The attribution on Apache Spark: the `sql/` views translated to Spark SQL (sqlglot) over an export.
 
-Importing this package needs neither pyspark nor sqlglot (the optional extra `analyzer[spark]`);
-`require()` says what to install when they are missing.
+pyspark (a JVM engine of some 400 MB) is the optional extra `analyzer[spark]`: importing this
+package does not need it, `require()` says what to install when it is missing, and `pyspark_sql()`
+is the one place that loads it, after `require()`.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import shutil
+from types import ModuleType
 
 from analyzer.errors import ConfigError
 
@@ -16,7 +19,7 @@ INSTALL_HINT = "install the Spark extra: pip install 'analyzer[spark]'"
 
 def missing() -> str | None:
     """Why the Spark job cannot run here (a missing package or Java), or None."""
-    for module in ("pyspark", "sqlglot"):
+    for module in ("pyspark",):
         if importlib.util.find_spec(module) is None:
             return f"{module} is not installed; {INSTALL_HINT}"
     if not shutil.which("java") and not _java_home():
@@ -37,3 +40,9 @@ def require() -> None:
     reason = missing()
     if reason:
         raise ConfigError(reason)
+
+
+def pyspark_sql() -> ModuleType:
+    """`pyspark.sql`, loaded on first use by the job (the optional extra; one-line error if absent)."""
+    require()
+    return importlib.import_module("pyspark.sql")

@@ -16,18 +16,20 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlglot
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.utils import AnalysisException
 
 from analyzer.errors import ConfigError, SQLError
 from analyzer.export import read_manifest
+from analyzer.spark import pyspark_sql
 from analyzer.spark.overrides import OVERRIDES
 from analyzer.spark.psl import make_registrable_domain, rules_of
 from analyzer.spark.translate import Macro, SparkOut, Translator, macro_of
 from analyzer.sqlgraph import Definition, closure, definitions
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
 from analyzer.version import __version__
 from analyzer.workspace import sql_files
 
@@ -47,7 +49,7 @@ SESSION_CONF = {
 
 def session(master: str | None = "local[2]", conf: Mapping[str, str] | None = None) -> SparkSession:
     """A SparkSession with the settings the translated views need (`master` None: spark-submit's)."""
-    builder = SparkSession.builder.appName("analyzer-attribution")
+    builder = pyspark_sql().SparkSession.builder.appName("analyzer-attribution")
     if master:
         builder = builder.master(master)
     for key, value in {**SESSION_CONF, **(conf or {})}.items():
@@ -172,7 +174,7 @@ def build_views(
                     f"-- {d.name}: translated {t1 - t0:.2f} s, {shown} {time.monotonic() - t1:.2f} s",
                     file=sys.stderr,
                 )
-        except (AnalysisException, SQLError, ValueError) as exc:
+        except (pyspark_sql().utils.AnalysisException, SQLError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0][:400]
             raise SQLError(f"view {d.name} (sql/{d.file}) does not run on Spark: {first}") from exc
         built.append(d.name)
