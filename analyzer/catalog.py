@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import yaml
 
 from analyzer import labels
@@ -86,10 +87,14 @@ def _relative(path: Path, root: Path) -> str:
         return path.name
 
 
+# libyaml's safe loader when PyYAML was built with it (its wheels are): the peer files are large.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _entries(path: Path) -> list[dict[str, Any]]:
     """The provider entries of one file, checked for the fields every entry needs."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     seen: set[str] = set()
@@ -257,11 +262,17 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False, root: P
     con.begin()
     try:
         for target, rows in statements:
-            table = target.split(" ")[0]
+            table, columns = target.split(" ", 1)
             con.execute(f"delete from {table}")  # noqa: S608 - fixed table names
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                con.executemany(f"insert into {target} values ({marks})", rows)  # noqa: S608
+            if rows:  # one insert from Arrow columns: executemany costs a statement per row
+                names = columns.strip("()").split(", ")
+                con.register(
+                    "_catalog_rows", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+                )
+                try:
+                    con.execute(f"insert into {target} select * from _catalog_rows")  # noqa: S608
+                finally:
+                    con.unregister("_catalog_rows")
         set_meta(con, "catalog_digest", digest)
         set_meta(con, "catalog_dropped_peer_claims", str(len(cat.dropped)))
         con.commit()

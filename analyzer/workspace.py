@@ -13,12 +13,12 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from analyzer import settings
-from analyzer.catalog import load_catalog
+from analyzer import settings, templates
+from analyzer.catalog import catalog_digest, catalog_files, load_catalog
 from analyzer.cursors import arrow_of, first_row
 from analyzer.errors import ConfigError, SQLError
 from analyzer.meta import TABLE_DDL, get_meta, set_meta
-from analyzer.psl import load_public_suffixes
+from analyzer.psl import load_public_suffixes, psl_in_use
 from analyzer.resources import sql_dir
 
 # analyzer_meta key of the last cross-snapshot window `analyzer attribute --chain-window-days` was given.
@@ -74,10 +74,30 @@ def _digest(files: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
-class Workspace:
-    """An analyzer database. Opening it creates or migrates the schema and (re)applies the views."""
+def template_key() -> str:
+    """What an empty database holds, as a digest: DuckDB's file format, the schema, sql/, the
+    provider catalog and the Public Suffix List in use."""
+    h = hashlib.sha256()
+    for part in (duckdb.__version__, str(SCHEMA_VERSION), TABLE_DDL, _digest(sql_files())):
+        h.update(part.encode() + b"\0")
+    h.update(catalog_digest(catalog_files()).encode() + b"\0")
+    h.update(hashlib.sha256(psl_in_use().read_bytes()).digest())
+    return h.hexdigest()
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+
+def _build_template(file: Path) -> None:
+    with Workspace(file, template=False) as ws:
+        ws.con.execute("checkpoint")
+
+
+class Workspace:
+    """An analyzer database. Opening it creates or migrates the schema and (re)applies the views;
+    a new file starts as a copy of the cached empty database (analyzer.templates) unless `template`
+    is off."""
+
+    def __init__(
+        self, path: str | Path = ":memory:", *, read_only: bool = False, template: bool = True
+    ) -> None:
         self.path = str(path)
         self.read_only = read_only
         settings.check_local_db(self.path)
@@ -87,6 +107,8 @@ class Workspace:
                 "or name it with --db"
             )
         window = settings.chain_window_env()  # a bad value is refused before anything is opened
+        if template and not read_only and self.path != ":memory:" and not Path(self.path).exists():
+            templates.seed(Path(self.path), template_key(), _build_template)
         try:
             self.con = settings.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,10 @@ from analyzer.settings import OFFLINE
 from analyzer.workspace import Workspace
 
 DATA = Path(__file__).parent / "data"
+
+# New databases are copies of a cached empty one (analyzer.templates): the tests (and the CLI
+# processes they start) share a cache of their own, never the user's.
+os.environ.setdefault("ANALYZER_CACHE_DIR", tempfile.mkdtemp(prefix="analyzer-test-cache-"))
 
 
 def _loopback(host: object) -> bool:
