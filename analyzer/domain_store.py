@@ -26,7 +26,7 @@ import duckdb
 from analyzer.cursors import first_row
 from analyzer.domains import normalize_hostname
 from analyzer.errors import ConfigError
-from analyzer.materialize import materialized
+from analyzer.materialize import SHARED_VIEWS, materialized
 from analyzer.meta import get_meta, set_meta
 from analyzer.safe_text import shown
 from analyzer.workspace import Workspace
@@ -143,7 +143,8 @@ def store_names(ws: Workspace, names: Iterable[str]) -> DomainStoreResult | None
             con.execute("reset variable dns_scope_seeds")
             con.execute("set variable attr_dns_scope = 'entities'")
             con.execute("set variable attr_domain_names = ?", [missing])
-            with materialized(con):
+            # the scoped records once (a few hundred rows), not one scan of the snapshot per view
+            with materialized(con, ("stg_dns_records", *SHARED_VIEWS)):
                 con.execute(
                     f"insert into {STORE} select {_COLUMNS} from int_domain_services "  # noqa: S608
                     "where list_contains(?, domain)",
