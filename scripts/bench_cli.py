@@ -739,8 +739,10 @@ def build_db(out: Path, n: int, entities: int) -> Path:
     return db
 
 
-def sql(db: Path, query: str, timeout: float | None = None) -> Run:
-    return run(analyzer(db, "sql", query), timeout=timeout, check=timeout is None)
+def sql(db: Path, query: str, timeout: float | None = None, *, write: bool = False) -> Run:
+    return run(
+        analyzer(db, "sql", *(["--write"] if write else []), query), timeout=timeout, check=timeout is None
+    )
 
 
 def _in_process(db: Path, query: str, repeat: int = 3) -> float:
@@ -804,7 +806,7 @@ def case_domains(out: Path, n: int, entities: int, timeout: float) -> None:
     build = ", ".join(f"{k} {v:.1f} s" for k, v in meta["timings"].items())
     sql(db, "select 1")  # the first open after a change of sql/ applies the files again
     floor = sql(db, "select 1")
-    sql(db, FORGET_DOMAINS)
+    sql(db, FORGET_DOMAINS, write=True)
     log(f"analyzer services {ONE_DOMAIN} (computed on demand) on {db.name}")
     demand = run(analyzer(db, "services", ONE_DOMAIN, "--format", "csv"), timeout=timeout, check=False)
     again = run(analyzer(db, "services", ONE_DOMAIN, "--format", "csv"), timeout=timeout, check=False)
@@ -864,7 +866,7 @@ def case_check(out: Path, n: int, entities: int, timeout: float) -> None:
     results = []
     for label, prepare in (("sample of live answers", FORGET_DOMAINS), ("stored answers", None)):
         if prepare:
-            sql(db, prepare)
+            sql(db, prepare, write=True)
         else:
             run(analyzer(db, "attribute", "--all-domains"), timeout=timeout, check=False)
         log(f"analyzer check on {db.name}, {label} (timeout {timeout:.0f} s)")

@@ -152,6 +152,22 @@ def test_fdns_without_timestamps_takes_the_file_name_date_else_is_refused(
     ]
 
 
+def test_fdns_timestamps_are_utc_days_and_an_implausible_one_is_no_date(ws: Workspace, tmp_path: Path) -> None:
+    ws.con.execute("set TimeZone = 'America/Los_Angeles'")  # midnight UTC is the day before there
+    dated = tmp_path / "dump.json.gz"
+    dated.write_bytes(gzip.compress(_fdns_lines("1641081600")))  # 2022-01-02T00:00:00Z
+    [result] = ingest(ws, "dns", [dated])
+    assert result.snapshot_date == dt.date(2022, 1, 2)
+    named = tmp_path / "2022-03-04-fdns_a.json.gz"
+    named.write_bytes(gzip.compress(_fdns_lines("99999999999999")))  # year 3170843: not a date
+    [result] = ingest(ws, "dns", [named])
+    assert (result.snapshot_date, result.date_source, result.rows_loaded) == (
+        dt.date(2022, 3, 4),
+        "file_name",
+        2,
+    )
+
+
 def test_openintel_measurement_failures_are_no_answers_and_the_timestamp_dates_the_file(
     ws: Workspace, tmp_path: Path
 ) -> None:

@@ -54,7 +54,12 @@ SOURCE = """
     select
         coalesce(
             ?::date,
-            to_timestamp(try_cast(timestamp as bigint))::date,
+            -- epoch seconds to their UTC day by arithmetic: to_timestamp()::date goes through the
+            -- session's time zone (ICU), a third of the parse's cost, and the local day, not UTC's.
+            -- Outside 1990-2100 a timestamp is no date (the fallback below), not a conversion error.
+            case when try_cast(timestamp as bigint) between 631152000 and 4102444799
+                then date '1970-01-01' + cast(try_cast(timestamp as bigint) // 86400 as integer)
+            end,
             ?::date
         ) as observed_on,
         name,
