@@ -147,7 +147,13 @@ cert_domains as (
         c.issuer_cn,
         c.not_before,
         c.not_after,
-        c.dataset_id
+        c.dataset_id,
+        -- which certificate is the latest: by validity, then id and dataset (on not_before alone, a
+        -- tie let the evidence name either of two issuers from one run to the next); none without
+        -- a not_before, as before
+        case when c.not_before is not null
+            then struct_pack(nb := c.not_before, na := c.not_after, id := c.cert_id, ds := c.dataset_id)
+        end as latest
     from cert_cas as c, unnest(c.domains) as u(domain)
     where getvariable('attr_domain_names') is null
         or list_contains(cast(getvariable('attr_domain_names') as varchar[]), u.domain)
@@ -167,13 +173,13 @@ tls as (
             struct_pack(
                 kind := 'certificate',
                 text := count(distinct cert_id) || ' certificate(s) for ' || domain || ' issued by '
-                    || arg_max(coalesce(issuer_cn, issuer_o), not_before) || ', latest valid '
-                    || cast(cast(arg_max(not_before, not_before) as date) as varchar) || ' to '
-                    || cast(cast(arg_max(not_after, not_before) as date) as varchar),
-                dataset_id := arg_max(dataset_id, not_before),
+                    || arg_max(coalesce(issuer_cn, issuer_o), latest) || ', latest valid '
+                    || cast(cast(arg_max(not_before, latest) as date) as varchar) || ' to '
+                    || cast(cast(arg_max(not_after, latest) as date) as varchar),
+                dataset_id := arg_max(dataset_id, latest),
                 date := cast(max(not_before) as date)),
             struct_pack(
-                kind := 'rule', text := 'issuer organisation ' || coalesce(arg_max(issuer_o, not_before), '?')
+                kind := 'rule', text := 'issuer organisation ' || coalesce(arg_max(issuer_o, latest), '?')
                     || ' belongs to CA company ' || ca_provider,
                 dataset_id := cast(null as integer), date := cast(null as date))
         ] as steps

@@ -77,3 +77,20 @@ def test_catalog_ca_providers_have_parent_country_and_source(ws: Workspace) -> N
     ids = {r["provider_id"] for r in rows}
     assert {"digicert", "letsencrypt", "sectigo", "globalsign", "trustasia", "wotrus", "cfca"} <= ids
     assert all(r["parent"] and r["country"] and r["source_url"] for r in rows)
+
+
+def test_the_latest_certificate_of_the_evidence_is_one_certificate_even_on_equal_dates(
+    loaded: Workspace,
+) -> None:
+    """Three DigiCert brands issued certificates valid over the same days: the evidence names the
+    issuer of one certificate, the latest by validity then certificate id, on every run."""
+    [row] = loaded.rows(
+        "select evidence from int_domain_services where service = 'tls_ca' and domain = 'hikvision.com' "
+        "and provider_id = 'digicert'"
+    )
+    [latest] = loaded.rows(
+        "select coalesce(c.issuer_cn, c.issuer_o) as issuer from stg_certificates as c "
+        "where c.issuer_o in ('DigiCert Inc', 'Thawte, Inc.') "
+        "order by c.not_before desc, c.not_after desc, c.cert_id desc limit 1"
+    )
+    assert f"issued by {latest['issuer']}, latest valid 2024-01-01" in row["evidence"]
