@@ -38,7 +38,7 @@ def seed(path: Path, key: str, build: Callable[[Path], None]) -> bool:
     writable cache, or `path` appeared meanwhile): the caller then prepares the database itself."""
     try:
         template = _template(key, build)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: Path.home() without a home directory
         return False
     try:
         dst = path.open("xb")  # never over a file somebody else just created
