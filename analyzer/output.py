@@ -78,8 +78,9 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
 @dataclass(frozen=True)
 class JsonParts:
     """Rows already rendered as JSON, in pieces: row i is the concatenation of the pieces' i-th
-    texts (a str piece is the same text on every row). The pieces need no escaping (SQL rendered
-    them, or they are IPv4 texts), so a line is joined by polars, not by a Python object per row."""
+    texts (a str piece is the same text on every row). The pieces are JSON safe as they are: rendered
+    by SQL and escaped once when loaded (safe_text.json_texts), or IPv4 texts; so a line is joined by
+    polars, not by a Python object per row, and the output needs no scan."""
 
     pieces: list[pl.Series | str]
 
@@ -97,7 +98,7 @@ def json_lines(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> bytes |
         # the lines are back to back in the array's data buffer: write it, not one string per row
         width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
         offsets = np.frombuffer(lines.buffers()[1], width, len(lines) + 1, width().itemsize * lines.offset)
-        return json_bytes(lines.buffers()[2][int(offsets[0]) : int(offsets[-1])])
+        return lines.buffers()[2][int(offsets[0]) : int(offsets[-1])]
     if isinstance(part, pa.Table):
         buf = io.BytesIO()
         frame = pl.from_arrow(part)

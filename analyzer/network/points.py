@@ -30,6 +30,7 @@ import pyarrow as pa
 from analyzer.cursors import first_row
 from analyzer.meta import get_meta, set_meta
 from analyzer.output import JsonParts
+from analyzer.safe_text import json_texts
 from analyzer.workspace import Workspace
 
 FINGERPRINT_KEY = "lookup_ip4_points_fingerprint"
@@ -92,7 +93,12 @@ def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
         return None  # a leading zero (ipaddress refuses it) or an octet over 255
     octets = value.astype(np.uint32).reshape(lines, 4)
     ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
-    texts = pl.Series("address", block.decode("ascii").split("\n")[:-1], dtype=pl.String)
+    # the texts as one Arrow string array over the block's bytes without its newlines, not a str per line
+    newline = buf == 10
+    offsets = np.zeros(lines + 1, dtype=np.int32)
+    offsets[1:] = ends[3::4] + 1 - np.arange(1, lines + 1)
+    data = pa.py_buffer(buf[~newline])
+    texts = pl.Series("address", pa.StringArray.from_buffers(lines, pa.py_buffer(offsets), data))
     return texts, ints
 
 
@@ -104,8 +110,8 @@ class Ip4Points:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.names = ensure_points(ws)
-        points = self._column("point, head_id, rest_id")
-        self.points = points.column("point").to_numpy().astype(np.uint32)  # below 2**32 (sql/27)
+        points = self._column("point::uinteger as point, head_id, rest_id")  # below 2**32 (sql/27)
+        self.points = points.column("point").to_numpy()
         self.head_ids = points.column("head_id").to_numpy()
         self.rest_ids = points.column("rest_id").to_numpy()
         self._json: tuple[pl.Series, pl.Series, pl.Series] | None = None
@@ -122,15 +128,11 @@ class Ip4Points:
 
     def _column(self, columns: str) -> pa.Table:
         """Columns of the points in point order (the store is written in that order; checked)."""
-        table = _arrow(self.ws.con, f"select point as _order, {columns} from {self.names[0]}")  # noqa: S608
-        order = table.column("_order").to_numpy()
-        if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
-            table = table.take(np.argsort(order, kind="stable"))
-        return table.drop_columns(["_order"])
+        return _ordered(self.ws.con, f"select point::uinteger as _order, {columns} from {self.names[0]}")  # noqa: S608
 
     def _parts(self, table: str, key: str, columns: str) -> pa.Table:
         """A part table in id order (ids are 0..n-1, so an id is a row position)."""
-        return _arrow(self.ws.con, f"select {columns} from {table} order by {key}")  # noqa: S608
+        return _ordered(self.ws.con, f"select {key} as _order, {columns} from {table}")  # noqa: S608
 
     def attribute(self, texts: pl.Series, columns: list[str], ints: np.ndarray | None = None) -> pa.Table:
         """One row per text, in order: the row of its point with `address` = the text."""
@@ -156,7 +158,12 @@ class Ip4Points:
             heads = self._parts(self.names[1], "head_id", "json").column(0)
             rests = self._parts(self.names[2], "rest_id", "json").column(0)
             routes = self._column("route_json").column(0)
-            self._json = (pl.Series(heads), pl.Series(rests), pl.Series(routes))
+            # escaped once here (a bidi control in an AS name ...), not in every line written
+            self._json = (
+                json_texts(pl.Series(heads)),
+                json_texts(pl.Series(rests)),
+                json_texts(pl.Series(routes)),
+            )
         heads, rests, routes = self._json
         at = self._index(texts, ints)
         return JsonParts(
@@ -172,9 +179,15 @@ class Ip4Points:
         )
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
-    table = con.sql(query).to_arrow_table()
-    return table.combine_chunks()
+def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
+    """The rows of `query` by its first column `_order` (dropped), sorted here when DuckDB did not
+    give them in that order: an `order by` in the query would sort every time, with a sort's
+    memory, rows that a table's scan gives in order already."""
+    table = con.sql(query).to_arrow_table().combine_chunks()
+    order = table.column("_order").to_numpy()
+    if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
+        table = table.take(np.argsort(order, kind="stable"))
+    return table.drop_columns(["_order"])
 
 
 def points_fingerprint(ws: Workspace) -> str:
