@@ -114,7 +114,7 @@ class Ip4Points:
         self.points = points.column("point").to_numpy()
         self.head_ids = points.column("head_id").to_numpy()
         self.rest_ids = points.column("rest_id").to_numpy()
-        self._json: tuple[pl.Series, pl.Series, pl.Series] | None = None
+        self._json: tuple[pl.Series | str, pl.Series, pl.Series] | None = None
         self._rows: tuple[pa.Table, pa.Table, pa.Array] | None = None
 
     def _index(self, texts: pl.Series, ints: np.ndarray | None) -> np.ndarray:
@@ -158,25 +158,22 @@ class Ip4Points:
             heads = self._parts(self.names[1], "head_id", "json").column(0)
             rests = self._parts(self.names[2], "rest_id", "json").column(0)
             routes = self._column("route_json").column(0)
-            # escaped once here (a bidi control in an AS name ...), not in every line written
+            # escaped once here (a bidi control in an AS name ...), not in every line written; a
+            # head carries the text around it, and a single head (no published range, as with only
+            # a routing table) is the same text on every line, not a column to gather
+            around = json_texts(pl.Series(heads))
+            around = pl.select(
+                pl.concat_str([pl.lit('"'), pl.lit(around), pl.lit(f',"{_SPLIT}":')])
+            ).to_series()
             self._json = (
-                json_texts(pl.Series(heads)),
+                around.item() if len(around) == 1 else around,
                 json_texts(pl.Series(rests)),
                 json_texts(pl.Series(routes)),
             )
         heads, rests, routes = self._json
         at = self._index(texts, ints)
-        return JsonParts(
-            [
-                '{"address":"',
-                texts,
-                '"',
-                heads.gather(self.head_ids[at]),
-                f',"{_SPLIT}":',
-                routes.gather(at),
-                rests.gather(self.rest_ids[at]),
-            ]
-        )
+        head = heads if isinstance(heads, str) else heads.gather(self.head_ids[at])
+        return JsonParts(['{"address":"', texts, head, routes.gather(at), rests.gather(self.rest_ids[at])])
 
 
 def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
