@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,9 +80,10 @@ class JsonParts:
     """Rows already rendered as JSON, in pieces: row i is the concatenation of the pieces' i-th
     texts (a str piece is the same text on every row). The pieces are JSON safe as they are: rendered
     by SQL and escaped once when loaded (safe_text.json_texts), or IPv4 texts; so a line is joined by
-    polars, not by a Python object per row, and the output needs no scan."""
+    polars, not by a Python object per row, and the output needs no scan. `pieces` may be a function
+    that gives them: whoever renders the part computes them (a bulk lookup's render threads)."""
 
-    pieces: list[pl.Series | str]
+    pieces: list[pl.Series | str] | Callable[[], list[pl.Series | str]]
 
 
 def json_lines(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> bytes | pa.Buffer:
@@ -95,10 +96,11 @@ def json_line_buffers(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> 
     """json_lines as buffers to write one after the other: JsonParts lines are written from the
     buffers polars joined them into, without a copy."""
     if isinstance(part, JsonParts):
-        columns = {f"p{i}": p for i, p in enumerate(part.pieces) if not isinstance(p, str)}
+        pieces = part.pieces() if callable(part.pieces) else part.pieces
+        columns = {f"p{i}": p for i, p in enumerate(pieces) if not isinstance(p, str)}
         if not columns or not len(next(iter(columns.values()))):
             return [b""]
-        exprs = [pl.lit(p) if isinstance(p, str) else pl.col(f"p{i}") for i, p in enumerate(part.pieces)]
+        exprs = [pl.lit(p) if isinstance(p, str) else pl.col(f"p{i}") for i, p in enumerate(pieces)]
         lines = pl.DataFrame(columns).select(pl.concat_str([*exprs, pl.lit("\n")]).alias("line")).to_series()
         views = lines.to_arrow(compat_level=pl.CompatLevel.newest())
         buffers = _back_to_back(views) if isinstance(views, pa.StringViewArray) else None

@@ -20,6 +20,7 @@ the caller's text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import duckdb
@@ -61,31 +62,33 @@ def ipv4_int(texts: pl.Series) -> np.ndarray:
 
 
 # The bytes a block of bare dotted-quad lines may hold: digits, dots and newlines.
-_QUAD_BYTES = np.zeros(256, dtype=bool)
-_QUAD_BYTES[[*b"0123456789.", 10]] = True
+_QUAD_BYTES = b"0123456789.\n"
 
 
 def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
     """The texts and integers of a block of lines that are all dotted-quad IPv4 addresses (no
     spaces, no empty line; the last newline optional), decided and parsed by numpy over the bytes
     at once; None when any line is something else (the caller then takes the general path)."""
-    if not block:
+    if not block or block.translate(None, _QUAD_BYTES):  # a byte that is not a digit, dot or newline
         return None
     if not block.endswith(b"\n"):
         block += b"\n"
-    buf = np.frombuffer(block, dtype=np.uint8)
-    if not _QUAD_BYTES[buf].all():
-        return None
-    ends = np.flatnonzero((buf == 10) | (buf == 46))  # the end of every field: a dot or the newline
-    lines = int(np.count_nonzero(buf == 10))
-    if len(ends) != 4 * lines or not bool((buf[ends[3::4]] == 10).all()):
+    size = len(block)
+    buf = np.frombuffer(block + b"\n\n", dtype=np.uint8)  # two more: a field's third digit is read
+    newline = buf[:size] == 10
+    ends = np.flatnonzero(newline | (buf[:size] == 46))  # the end of every field: a dot or the newline
+    lines = int(np.count_nonzero(newline))
+    if len(ends) != 4 * lines or not bool(newline[ends[3::4]].all()):
         return None  # some line has not exactly three dots
-    starts = np.concatenate(([0], ends[:-1] + 1))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
     width = ends - starts
     if bool((width < 1).any() | (width > 3).any()):
         return None
-    digits = np.concatenate((buf.astype(np.int32) - 48, np.zeros(2, np.int32)))
-    first, second, third = digits[starts], digits[starts + 1], digits[starts + 2]
+    first = buf[starts].astype(np.int16) - 48
+    second = buf[starts + 1].astype(np.int16) - 48
+    third = buf[starts + 2].astype(np.int16) - 48
     value = np.where(
         width == 1, first, np.where(width == 2, first * 10 + second, first * 100 + second * 10 + third)
     )
@@ -94,10 +97,9 @@ def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
     octets = value.astype(np.uint32).reshape(lines, 4)
     ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
     # the texts as one Arrow string array over the block's bytes without its newlines, not a str per line
-    newline = buf == 10
     offsets = np.zeros(lines + 1, dtype=np.int32)
     offsets[1:] = ends[3::4] + 1 - np.arange(1, lines + 1)
-    data = pa.py_buffer(buf[~newline])
+    data = pa.py_buffer(buf[:size][~newline])
     texts = pl.Series("address", pa.StringArray.from_buffers(lines, pa.py_buffer(offsets), data))
     return texts, ints
 
@@ -153,7 +155,10 @@ class Ip4Points:
         return pa.table({c: found[c] for c in columns})
 
     def json_tails(self, texts: pl.Series, ints: np.ndarray | None = None) -> JsonParts:
-        """The same rows as JSON: each text, then the JSON of its point's row after the address."""
+        """The same rows as JSON: each text, then the JSON of its point's row after the address.
+        The stored texts are loaded here, in the caller's thread (it holds the connection); the
+        search and gathers are left to whoever renders the part (the render threads of a bulk
+        lookup), as they only read arrays in memory."""
         if self._json is None:
             heads = self._parts(self.names[1], "head_id", "json").column(0)
             rests = self._parts(self.names[2], "rest_id", "json").column(0)
@@ -170,10 +175,15 @@ class Ip4Points:
                 json_texts(pl.Series(rests)),
                 json_texts(pl.Series(routes)),
             )
-        heads, rests, routes = self._json
+        return JsonParts(functools.partial(self._json_pieces, self._json, texts, ints))
+
+    def _json_pieces(
+        self, stored: tuple[pl.Series | str, pl.Series, pl.Series], texts: pl.Series, ints: np.ndarray | None
+    ) -> list[pl.Series | str]:
+        heads, rests, routes = stored
         at = self._index(texts, ints)
         head = heads if isinstance(heads, str) else heads.gather(self.head_ids[at])
-        return JsonParts(['{"address":"', texts, head, routes.gather(at), rests.gather(self.rest_ids[at])])
+        return ['{"address":"', texts, head, routes.gather(at), rests.gather(self.rest_ids[at])]
 
 
 def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
