@@ -175,6 +175,8 @@ class Ip4Points:
                 json_texts(pl.Series(rests)),
                 json_texts(pl.Series(routes)),
             )
+            del heads, rests, routes
+            pa.default_memory_pool().release_unused()  # what reading them took, before the chunks
         return JsonParts(functools.partial(self._json_pieces, self._json, texts, ints))
 
     def _json_pieces(
