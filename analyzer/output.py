@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,33 +78,70 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
 @dataclass(frozen=True)
 class JsonParts:
     """Rows already rendered as JSON, in pieces: row i is the concatenation of the pieces' i-th
-    texts (a str piece is the same text on every row). The pieces need no escaping (SQL rendered
-    them, or they are IPv4 texts), so a line is joined by polars, not by a Python object per row."""
+    texts (a str piece is the same text on every row). The pieces are JSON safe as they are: rendered
+    by SQL and escaped once when loaded (safe_text.json_texts), or IPv4 texts; so a line is joined by
+    polars, not by a Python object per row, and the output needs no scan. `pieces` may be a function
+    that gives them: whoever renders the part computes them (a bulk lookup's render threads)."""
 
-    pieces: list[pl.Series | str]
+    pieces: list[pl.Series | str] | Callable[[], list[pl.Series | str]]
 
 
 def json_lines(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> bytes | pa.Buffer:
     """One JSON object per row, one per line (UTF-8): bytes, or an Arrow buffer (no copy)."""
+    buffers = json_line_buffers(part)
+    return buffers[0] if len(buffers) == 1 else b"".join(buffers)
+
+
+def json_line_buffers(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> list[bytes | pa.Buffer]:
+    """json_lines as buffers to write one after the other: JsonParts lines are written from the
+    buffers polars joined them into, without a copy."""
     if isinstance(part, JsonParts):
-        columns = {f"p{i}": p for i, p in enumerate(part.pieces) if not isinstance(p, str)}
+        pieces = part.pieces() if callable(part.pieces) else part.pieces
+        columns = {f"p{i}": p for i, p in enumerate(pieces) if not isinstance(p, str)}
         if not columns or not len(next(iter(columns.values()))):
-            return b""
-        exprs = [pl.lit(p) if isinstance(p, str) else pl.col(f"p{i}") for i, p in enumerate(part.pieces)]
-        frame = pl.DataFrame(columns).select(pl.concat_str([*exprs, pl.lit("\n")]).alias("line"))
-        lines = frame.to_series().to_arrow()
-        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+            return [b""]
+        exprs = [pl.lit(p) if isinstance(p, str) else pl.col(f"p{i}") for i, p in enumerate(pieces)]
+        lines = pl.DataFrame(columns).select(pl.concat_str([*exprs, pl.lit("\n")]).alias("line")).to_series()
+        views = lines.to_arrow(compat_level=pl.CompatLevel.newest())
+        buffers = _back_to_back(views) if isinstance(views, pa.StringViewArray) else None
+        if buffers is not None:
+            return buffers
+        array = lines.to_arrow()
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
         # the lines are back to back in the array's data buffer: write it, not one string per row
-        width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
-        offsets = np.frombuffer(lines.buffers()[1], width, len(lines) + 1, width().itemsize * lines.offset)
-        return json_bytes(lines.buffers()[2][int(offsets[0]) : int(offsets[-1])])
+        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+        offsets = np.frombuffer(array.buffers()[1], width, len(array) + 1, width().itemsize * array.offset)
+        return [array.buffers()[2][int(offsets[0]) : int(offsets[-1])]]
     if isinstance(part, pa.Table):
         buf = io.BytesIO()
         frame = pl.from_arrow(part)
         assert isinstance(frame, pl.DataFrame)
         frame.write_ndjson(buf)
-        return json_bytes(buf.getvalue())
-    return "".join(json_dumps(jsonable(r)) + "\n" for r in part).encode()
+        return [json_bytes(buf.getvalue())]
+    return ["".join(json_dumps(jsonable(r)) + "\n" for r in part).encode()]
+
+
+def _back_to_back(array: pa.StringViewArray) -> list[pa.Buffer] | None:
+    """The data buffers of a string view array when they hold its strings in order, back to back
+    and nothing else (what polars builds for a computed column); else None. Checked on the views
+    (Arrow's layout: length, prefix, buffer index, offset), so a layout that differs is not used."""
+    if not len(array) or array.null_count:
+        return None
+    views = np.frombuffer(array.buffers()[1], np.int32).reshape(-1, 4)[
+        array.offset : array.offset + len(array)
+    ]
+    lengths = views[:, 0].astype(np.int64)
+    if int(lengths.min()) <= 12:  # strings of up to 12 bytes are held in their view
+        return None
+    data = array.buffers()[2:]
+    base = np.concatenate(([0], np.cumsum([b.size for b in data], dtype=np.int64)))
+    if bool((views[:, 2] >= len(data)).any()):
+        return None
+    starts = base[views[:, 2]] + views[:, 3]
+    ends = np.cumsum(lengths)
+    if starts[0] != 0 or ends[-1] != base[-1] or not np.array_equal(starts[1:], ends[:-1]):
+        return None
+    return [b for b in data if b.size]
 
 
 def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str], *, header: bool) -> bytes:

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
@@ -77,22 +78,43 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufe
 def json_dumps(value: Any, **kwargs: Any) -> str:
     """JSON text (UTF-8, not ASCII-escaped) with DEL, C1 and bidi controls as \\u escapes: the
     same data for a parser, inert on a terminal."""
-    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return _json_escape(json.dumps(value, ensure_ascii=False, **kwargs))
+
+
+def _json_escape(text: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-# The first UTF-8 byte of every _JSON_UNSAFE character (DEL; C1 is C2 xx; U+2xxx is E2; U+FEFF EF).
-_JSON_UNSAFE_LEADS = (0x7F, 0xC2, 0xE2, 0xEF)
+# The first UTF-8 byte of every _JSON_UNSAFE character (DEL; C1 is C2 xx; U+2xxx is E2; U+FEFF EF):
+# all at least 0x7F, so text without such a byte (ASCII, the bulk of any output) needs one pass.
+_JSON_UNSAFE_LEADS = np.zeros(256, dtype=bool)
+_JSON_UNSAFE_LEADS[[0x7F, 0xC2, 0xE2, 0xEF]] = True
 
 
 def json_bytes(data: bytes | pa.Buffer) -> bytes | pa.Buffer:
     """Rendered JSON (lines) with DEL, C1 and bidi controls as \\u escapes, as json_dumps does: for
     JSON written by other writers (polars, DuckDB). Returned as it is when it holds none of them."""
     view = np.frombuffer(data, np.uint8)
-    if not any((view == lead).any() for lead in _JSON_UNSAFE_LEADS):
+    high = np.flatnonzero(view >= 0x7F)  # one pass; then only the non-ASCII bytes are looked at
+    if not len(high) or not _JSON_UNSAFE_LEADS[view[high]].any():
         return data
-    text = bytes(data).decode("utf-8")
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
+    return _json_escape(bytes(data).decode("utf-8")).encode()
+
+
+def json_texts(texts: pl.Series) -> pl.Series:
+    """JSON texts (a String column rendered by DuckDB or polars) with DEL, C1 and bidi controls as
+    \\u escapes, as json_bytes does to a whole output: for JSON pieces stored once and written
+    many times (the bulk lookup's parts), so that the output made of them needs no scan. Only the
+    texts holding such a character are rewritten."""
+    ascii_only = texts.str.len_bytes().sum() == texts.str.len_chars().sum()
+    if ascii_only and not texts.str.contains("\x7f", literal=True).any():
+        return texts  # below DEL, where no unsafe character is: two counts, faster than the regex
+    unsafe = texts.str.contains(_JSON_UNSAFE.pattern).fill_null(False)
+    if not unsafe.any():
+        return texts
+    rows = unsafe.arg_true()
+    fixed = pl.Series([_json_escape(t) for t in texts.gather(rows).to_list()], dtype=pl.String)
+    return texts.clone().scatter(rows, fixed)
 
 
 def terminal_bytes(data: bytes | pa.Buffer) -> bytes:

@@ -135,6 +135,27 @@ def test_bulk_lookup_json_escapes_bidi_controls_like_every_json_output(hostile_a
     assert json.loads(result.stdout.splitlines()[0])["as_name"] == HOSTILE_AS_NAME  # the same data
 
 
+@pytest.mark.parametrize("raw", ["\u202e", "\u2066", "\u200b", "\x85", "\x9b", "\x7f", "\ufeff", "\u2028"])
+def test_json_pieces_stored_once_and_json_written_by_others_escape_what_json_dumps_escapes(raw: str) -> None:
+    """The bulk lookup's stored JSON parts are escaped once when loaded (json_texts), other writers'
+    JSON when written (json_bytes): either way a bidi, C1 or DEL character from data is a \\u
+    escape, as in json_dumps, and other text (accents, ASCII) is left as it is."""
+    import polars as pl
+
+    from analyzer.safe_text import json_bytes, json_dumps, json_texts
+
+    value = {"as_name": f"Caf\u00e9 {raw}Corp"}
+    rendered = json.dumps(value, ensure_ascii=False)
+    assert raw in rendered and raw not in json_dumps(value)
+    texts = pl.Series([rendered, None, '{"plain":"Caf\u00e9"}', '{"ascii":1}'], dtype=pl.String)
+    assert json_texts(texts).to_list() == [json_dumps(value), None, '{"plain":"Caf\u00e9"}', '{"ascii":1}']
+    assert texts[0] == rendered  # the caller's column is not changed in place
+    assert bytes(json_bytes(rendered.encode())) == json_dumps(value).encode()
+    assert json.loads(bytes(json_bytes(rendered.encode()))) == value
+    plain = '{"plain":"Caf\u00e9 \u00a0 \u2013"}'.encode()  # C2/E2 lead bytes, no unsafe character
+    assert bytes(json_bytes(plain)) == plain
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_bulk_lookup_on_a_terminal_shows_control_characters_escaped(fmt: str, hostile_as_db: Path) -> None:
     import pty

@@ -459,3 +459,49 @@ def test_bulk_command_answers_bare_ipv4_lines_as_the_lookup(data: Path, db_file:
     assert fast.exit_code == 0 and general.exit_code == 0, fast.output + general.output
     assert fast.stdout == general.stdout
     assert [line.split(",")[1] for line in fast.stdout.splitlines()[1:]] == texts
+
+
+def test_json_lines_of_parts_are_the_pieces_joined_whichever_buffers_hold_them() -> None:
+    """Bulk JSON lines are written from the buffers polars joined them into when those hold the
+    lines back to back, else copied: the same bytes either way."""
+    import pyarrow as pa
+
+    from analyzer import output
+
+    texts = pl.Series(["1.2.3.4", "10.0.0.1", "255.255.255.255"] * 3000)
+    rests = pl.Series(['{"x":1}', '{"y":"' + "z" * 400 + '"}', "{}"] * 3000)
+    part = output.JsonParts(['{"address":"', texts, '",', rests])
+    expected = "".join(f'{{"address":"{t}",{r}\n' for t, r in zip(texts, rests, strict=True)).encode()
+    assert bytes(output.json_lines(part)) == expected
+    assert b"".join(bytes(b) for b in output.json_line_buffers(part)) == expected
+    views = pa.array(["a" * 20, "b" * 30, "c" * 13], pa.string_view())
+    assert b"".join(bytes(b) for b in output._back_to_back(views) or []) == b"a" * 20 + b"b" * 30 + b"c" * 13
+    # a slice (its buffers hold more than its strings) and strings kept in their views are refused
+    assert output._back_to_back(views.slice(1)) is None
+    assert output._back_to_back(pa.array(["a" * 20, "short"], pa.string_view())) is None
+
+
+def test_bulk_lookup_in_many_small_parts_keeps_the_input_order(data: Path, db_file: Path) -> None:
+    """Parts are rendered by a pool of threads and written in order: JSON lines, CSV rows and the
+    table's rows come in input order when every line or two is a part of its own."""
+    runner = CliRunner()
+    net = data / "network"
+    for kind, path in (
+        ("ranges", net / "aws_ip_ranges_subset.json"),
+        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
+    ):
+        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    texts = ["3.5.140.1", "8.8.8.8", "1.0.0.1", "52.94.0.1", "203.0.113.9", "9.9.9.9"] * 5
+    stdin = "\n".join(texts) + "\n"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("analyzer.cli.network.BLOCK_BYTES", 16)
+        as_json, as_csv, as_table = (
+            runner.invoke(app, ["--db", str(db_file), "lookup", "-", *fmt], input=stdin)
+            for fmt in (["--json"], ["--format", "csv"], [])
+        )
+    for result in (as_json, as_csv, as_table):
+        assert result.exit_code == 0, result.output
+    assert [json.loads(line)["address"] for line in as_json.stdout.splitlines()] == texts
+    assert [line.split(",")[1] for line in as_csv.stdout.splitlines()[1:]] == texts
+    rows = [line for line in as_table.stdout.splitlines() if re.search(r"\d+\.\d+\.\d+\.\d+", line)]
+    assert [re.findall(r"\b(?:\d+\.){3}\d+\b", line)[0] for line in rows] == texts

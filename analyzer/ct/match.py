@@ -14,7 +14,6 @@ import hashlib
 import os
 
 import pyarrow as pa
-from rapidfuzz import fuzz
 
 from analyzer import attribution
 from analyzer.ct import caches
@@ -60,6 +59,8 @@ def score(entity_key: str, org_key: str) -> tuple[float, str | None]:
     """(score 0-100, confidence) of an organisation key against an entity key."""
     if entity_key == org_key:
         return 100.0, "high"
+    from rapidfuzz import fuzz  # here: only the CT match needs it, not every command's start-up
+
     return float(fuzz.token_sort_ratio(entity_key, org_key)), None
 
 

@@ -16,21 +16,35 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import struct
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.oid import ExtensionOID
+if TYPE_CHECKING:
+    from cryptography import x509
 
-# Scan data holds certificates with a zero or negative serial (device certificates); cryptography
-# still reads them but warns on every one. We keep them (the serial is the issuer's choice, not
-# ours to validate); a cryptography that refuses them makes them rejected rows, with its message.
-warnings.filterwarnings(
-    "ignore", message="Parsed a serial number which wasn't positive", category=CryptographyDeprecationWarning
-)
+
+@functools.cache
+def _x509() -> Any:
+    """cryptography's x509, imported when the first certificate is parsed, not by every command
+    that imports analyzer (it is 10 MB of memory and a tenth of the start-up of `analyzer lookup`).
+
+    Scan data holds certificates with a zero or negative serial (device certificates); cryptography
+    still reads them but warns on every one. We keep them (the serial is the issuer's choice, not
+    ours to validate); a cryptography that refuses them makes them rejected rows, with its message."""
+    from cryptography import x509
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    warnings.filterwarnings(
+        "ignore",
+        message="Parsed a serial number which wasn't positive",
+        category=CryptographyDeprecationWarning,
+    )
+    return x509
+
 
 # RFC 6962 §3.4: MerkleTreeLeaf.version v1 = 0, leaf_type timestamped_entry = 0; LogEntryType.
 X509_ENTRY = 0
@@ -238,6 +252,7 @@ def record_from_cert(
 ) -> CertRecord:
     """Read the fields we keep; `der` (the exact bytes) gives the SHA-256 fingerprint, `tbs` is the
     DER TBSCertificate (names are read from it)."""
+    x509 = _x509()
     try:
         (i_start, i_end), (s_start, s_end) = tbs_names(tbs)
         issuer_dn, issuer_o, issuer_cn, _ = _issuer_fields(tbs, i_start, i_end)
@@ -299,6 +314,7 @@ def record_from_cert(
 
 def parse_der(der: bytes, *, is_precert: bool | None = None) -> CertRecord:
     """One DER certificate; a precertificate is recognised by its poison extension."""
+    x509 = _x509()
     try:
         cert = x509.load_der_x509_certificate(der)
     except (ValueError, x509.InvalidVersion) as exc:
@@ -308,7 +324,7 @@ def parse_der(der: bytes, *, is_precert: bool | None = None) -> CertRecord:
     tbs = der[tbs_start:tbs_end]
     if is_precert is None:
         try:
-            cert.extensions.get_extension_for_oid(ExtensionOID.PRECERT_POISON)
+            cert.extensions.get_extension_for_oid(x509.ExtensionOID.PRECERT_POISON)
             is_precert = True
         except x509.ExtensionNotFound:
             is_precert = False
@@ -343,6 +359,7 @@ def parse_log_entry(leaf_input: object, extra_data: object) -> CertRecord:
     already the final CA), so its issuer and serial equal those of the final certificate; the
     fingerprint is that of the precertificate in extra_data when it is present.
     """
+    x509 = _x509()
     leaf = _b64(leaf_input, "leaf_input")
     if len(leaf) < 12:
         raise CertError(f"leaf_input is {len(leaf)} bytes, shorter than a MerkleTreeLeaf header")

@@ -20,6 +20,7 @@ the caller's text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import duckdb
@@ -30,6 +31,7 @@ import pyarrow as pa
 from analyzer.cursors import first_row
 from analyzer.meta import get_meta, set_meta
 from analyzer.output import JsonParts
+from analyzer.safe_text import json_texts
 from analyzer.workspace import Workspace
 
 FINGERPRINT_KEY = "lookup_ip4_points_fingerprint"
@@ -60,31 +62,33 @@ def ipv4_int(texts: pl.Series) -> np.ndarray:
 
 
 # The bytes a block of bare dotted-quad lines may hold: digits, dots and newlines.
-_QUAD_BYTES = np.zeros(256, dtype=bool)
-_QUAD_BYTES[[*b"0123456789.", 10]] = True
+_QUAD_BYTES = b"0123456789.\n"
 
 
 def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
     """The texts and integers of a block of lines that are all dotted-quad IPv4 addresses (no
     spaces, no empty line; the last newline optional), decided and parsed by numpy over the bytes
     at once; None when any line is something else (the caller then takes the general path)."""
-    if not block:
+    if not block or block.translate(None, _QUAD_BYTES):  # a byte that is not a digit, dot or newline
         return None
     if not block.endswith(b"\n"):
         block += b"\n"
-    buf = np.frombuffer(block, dtype=np.uint8)
-    if not _QUAD_BYTES[buf].all():
-        return None
-    ends = np.flatnonzero((buf == 10) | (buf == 46))  # the end of every field: a dot or the newline
-    lines = int(np.count_nonzero(buf == 10))
-    if len(ends) != 4 * lines or not bool((buf[ends[3::4]] == 10).all()):
+    size = len(block)
+    buf = np.frombuffer(block + b"\n\n", dtype=np.uint8)  # two more: a field's third digit is read
+    newline = buf[:size] == 10
+    ends = np.flatnonzero(newline | (buf[:size] == 46))  # the end of every field: a dot or the newline
+    lines = int(np.count_nonzero(newline))
+    if len(ends) != 4 * lines or not bool(newline[ends[3::4]].all()):
         return None  # some line has not exactly three dots
-    starts = np.concatenate(([0], ends[:-1] + 1))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
     width = ends - starts
     if bool((width < 1).any() | (width > 3).any()):
         return None
-    digits = np.concatenate((buf.astype(np.int32) - 48, np.zeros(2, np.int32)))
-    first, second, third = digits[starts], digits[starts + 1], digits[starts + 2]
+    first = buf[starts].astype(np.int16) - 48
+    second = buf[starts + 1].astype(np.int16) - 48
+    third = buf[starts + 2].astype(np.int16) - 48
     value = np.where(
         width == 1, first, np.where(width == 2, first * 10 + second, first * 100 + second * 10 + third)
     )
@@ -92,7 +96,11 @@ def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
         return None  # a leading zero (ipaddress refuses it) or an octet over 255
     octets = value.astype(np.uint32).reshape(lines, 4)
     ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
-    texts = pl.Series("address", block.decode("ascii").split("\n")[:-1], dtype=pl.String)
+    # the texts as one Arrow string array over the block's bytes without its newlines, not a str per line
+    offsets = np.zeros(lines + 1, dtype=np.int32)
+    offsets[1:] = ends[3::4] + 1 - np.arange(1, lines + 1)
+    data = pa.py_buffer(buf[:size][~newline])
+    texts = pl.Series("address", pa.StringArray.from_buffers(lines, pa.py_buffer(offsets), data))
     return texts, ints
 
 
@@ -104,11 +112,11 @@ class Ip4Points:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.names = ensure_points(ws)
-        points = self._column("point, head_id, rest_id")
-        self.points = points.column("point").to_numpy().astype(np.uint32)  # below 2**32 (sql/27)
+        points = self._column("point::uinteger as point, head_id, rest_id")  # below 2**32 (sql/27)
+        self.points = points.column("point").to_numpy()
         self.head_ids = points.column("head_id").to_numpy()
         self.rest_ids = points.column("rest_id").to_numpy()
-        self._json: tuple[pl.Series, pl.Series, pl.Series] | None = None
+        self._json: tuple[pl.Series | str, pl.Series, pl.Series] | None = None
         self._rows: tuple[pa.Table, pa.Table, pa.Array] | None = None
 
     def _index(self, texts: pl.Series, ints: np.ndarray | None) -> np.ndarray:
@@ -122,15 +130,11 @@ class Ip4Points:
 
     def _column(self, columns: str) -> pa.Table:
         """Columns of the points in point order (the store is written in that order; checked)."""
-        table = _arrow(self.ws.con, f"select point as _order, {columns} from {self.names[0]}")  # noqa: S608
-        order = table.column("_order").to_numpy()
-        if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
-            table = table.take(np.argsort(order, kind="stable"))
-        return table.drop_columns(["_order"])
+        return _ordered(self.ws.con, f"select point::uinteger as _order, {columns} from {self.names[0]}")  # noqa: S608
 
     def _parts(self, table: str, key: str, columns: str) -> pa.Table:
         """A part table in id order (ids are 0..n-1, so an id is a row position)."""
-        return _arrow(self.ws.con, f"select {columns} from {table} order by {key}")  # noqa: S608
+        return _ordered(self.ws.con, f"select {key} as _order, {columns} from {table}")  # noqa: S608
 
     def attribute(self, texts: pl.Series, columns: list[str], ints: np.ndarray | None = None) -> pa.Table:
         """One row per text, in order: the row of its point with `address` = the text."""
@@ -151,30 +155,48 @@ class Ip4Points:
         return pa.table({c: found[c] for c in columns})
 
     def json_tails(self, texts: pl.Series, ints: np.ndarray | None = None) -> JsonParts:
-        """The same rows as JSON: each text, then the JSON of its point's row after the address."""
+        """The same rows as JSON: each text, then the JSON of its point's row after the address.
+        The stored texts are loaded here, in the caller's thread (it holds the connection); the
+        search and gathers are left to whoever renders the part (the render threads of a bulk
+        lookup), as they only read arrays in memory."""
         if self._json is None:
             heads = self._parts(self.names[1], "head_id", "json").column(0)
             rests = self._parts(self.names[2], "rest_id", "json").column(0)
             routes = self._column("route_json").column(0)
-            self._json = (pl.Series(heads), pl.Series(rests), pl.Series(routes))
-        heads, rests, routes = self._json
+            # escaped once here (a bidi control in an AS name ...), not in every line written; a
+            # head carries the text around it, and a single head (no published range, as with only
+            # a routing table) is the same text on every line, not a column to gather
+            around = json_texts(pl.Series(heads))
+            around = pl.select(
+                pl.concat_str([pl.lit('"'), pl.lit(around), pl.lit(f',"{_SPLIT}":')])
+            ).to_series()
+            self._json = (
+                around.item() if len(around) == 1 else around,
+                json_texts(pl.Series(rests)),
+                json_texts(pl.Series(routes)),
+            )
+            del heads, rests, routes
+            pa.default_memory_pool().release_unused()  # what reading them took, before the chunks
+        return JsonParts(functools.partial(self._json_pieces, self._json, texts, ints))
+
+    def _json_pieces(
+        self, stored: tuple[pl.Series | str, pl.Series, pl.Series], texts: pl.Series, ints: np.ndarray | None
+    ) -> list[pl.Series | str]:
+        heads, rests, routes = stored
         at = self._index(texts, ints)
-        return JsonParts(
-            [
-                '{"address":"',
-                texts,
-                '"',
-                heads.gather(self.head_ids[at]),
-                f',"{_SPLIT}":',
-                routes.gather(at),
-                rests.gather(self.rest_ids[at]),
-            ]
-        )
+        head = heads if isinstance(heads, str) else heads.gather(self.head_ids[at])
+        return ['{"address":"', texts, head, routes.gather(at), rests.gather(self.rest_ids[at])]
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
-    table = con.sql(query).to_arrow_table()
-    return table.combine_chunks()
+def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
+    """The rows of `query` by its first column `_order` (dropped), sorted here when DuckDB did not
+    give them in that order: an `order by` in the query would sort every time, with a sort's
+    memory, rows that a table's scan gives in order already."""
+    table = con.sql(query).to_arrow_table().combine_chunks()
+    order = table.column("_order").to_numpy()
+    if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
+        table = table.take(np.argsort(order, kind="stable"))
+    return table.drop_columns(["_order"])
 
 
 def points_fingerprint(ws: Workspace) -> str:
