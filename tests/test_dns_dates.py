@@ -152,7 +152,9 @@ def test_fdns_without_timestamps_takes_the_file_name_date_else_is_refused(
     ]
 
 
-def test_fdns_timestamps_are_utc_days_and_an_implausible_one_is_no_date(ws: Workspace, tmp_path: Path) -> None:
+def test_fdns_timestamps_are_utc_days_and_an_implausible_one_is_no_date(
+    ws: Workspace, tmp_path: Path
+) -> None:
     ws.con.execute("set TimeZone = 'America/Los_Angeles'")  # midnight UTC is the day before there
     dated = tmp_path / "dump.json.gz"
     dated.write_bytes(gzip.compress(_fdns_lines("1641081600")))  # 2022-01-02T00:00:00Z
