@@ -36,9 +36,13 @@ BASE_FINGERPRINT_KEY = "attribution_base_fingerprint"
 # on no DNS dataset and stand when only DNS datasets changed.
 DNS_ROWS = "service <> 'tls_ca'"
 # A stored run reads its few scoped records through every DNS view (stg_dns_records), and web and
-# mail both read the address attribution, whose fixed cost is the sort of a routing table: the
-# records and the shared views are computed once per run (materialize.py).
-RUN_VIEWS = ("stg_dns_records", *SHARED_VIEWS)
+# mail both read the address attribution; int_entity_services reads int_domain_services twice (a
+# name under a linked domain, the linked name itself): the records and the shared views are
+# computed once per run (materialize.py).
+RUN_VIEWS = ("stg_dns_records", *SHARED_VIEWS, "int_domain_services")
+# The listed companies and their domains, read by the scope walk, int_entity_services and
+# int_entity_dns_snapshots and independent of any DNS record: computed once per run, first.
+ENTITY_VIEWS = ("int_entities", "int_entity_domains")
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,21 @@ def refresh(ws: Workspace) -> AttributionResult:
             con.execute("delete from attr_entity_snapshots_store")
             # No domain linked to any entity: no name in scope and no row, known without walking
             # the snapshot (the walk scans every record once per hop even from no seed).
-            if has_linked_domains(con):
-                con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
-                con.execute("set variable attr_dns_scope = 'entities'")
-                # certificate rows only for the linked domains (a tls_ca row's domain is registrable)
-                con.execute(
-                    "set variable attr_domain_names = (select list(distinct domain) from int_entity_domains)"
-                )
-                with materialized(con, RUN_VIEWS):  # each shared view once, not once per reader
-                    con.execute("insert into attr_entity_services_store select * from int_entity_services")
+            with materialized(con, ENTITY_VIEWS):
+                if has_linked_domains(con):
+                    con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
+                    con.execute("set variable attr_dns_scope = 'entities'")
+                    # certificate rows only for the linked domains (a tls_ca row's domain is registrable)
                     con.execute(
-                        "insert into attr_entity_snapshots_store select * from int_entity_dns_snapshots"
+                        "set variable attr_domain_names = (select list(distinct domain) from int_entity_domains)"
                     )
+                    with materialized(con, RUN_VIEWS):  # each shared view once, not once per reader
+                        con.execute(
+                            "insert into attr_entity_services_store select * from int_entity_services"
+                        )
+                        con.execute(
+                            "insert into attr_entity_snapshots_store select * from int_entity_dns_snapshots"
+                        )
             con.execute("reset variable attr_dns_scope")
             con.execute("reset variable attr_domain_names")
             _record_all_dns_datasets(con)
@@ -269,6 +276,7 @@ def refresh_snapshots(ws: Workspace, change: DnsChange) -> AttributionResult:
     finally:
         ws.con.execute("reset variable attr_dns_scope")
         ws.con.execute("reset variable attr_dns_dates")
+        ws.con.execute("reset variable attr_domain_names")
     return _result(ws, started, tuple(affected))
 
 
@@ -276,6 +284,15 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
     """Replace the stored DNS rows of the `affected` dates with the views' answer over the records
     of the `read` dates (inside the caller's transaction)."""
     con.execute("set variable attr_dns_dates = ?", [read])
+    with materialized(con, ENTITY_VIEWS):
+        _recompute_scoped(con, affected)
+    con.execute("reset variable attr_dns_scope")
+    con.execute("reset variable attr_dns_dates")
+    con.execute("reset variable attr_domain_names")
+
+
+def _recompute_scoped(con: duckdb.DuckDBPyConnection, affected: list[dt.date]) -> None:
+    """_recompute_dates with the listed companies computed once (ENTITY_VIEWS)."""
     # the names these snapshots' records lead to join the stored scope (a superset is harmless: a
     # name no listed company reaches on a date adds no row for that date)
     con.execute(
@@ -283,6 +300,8 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
         "select name from int_entity_dns_scope except select name from attr_scope_names"
     )
     con.execute("set variable attr_dns_scope = 'entities'")
+    # no certificate row is kept (they stand, DNS_ROWS): none computed
+    con.execute("set variable attr_domain_names = []::varchar[]")
     with materialized(con, RUN_VIEWS):
         for table, view, only in (
             ("attr_entity_services_store", "int_entity_services", DNS_ROWS),
@@ -292,5 +311,3 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
             where = f"{only} and list_contains(?, observed_on)"
             con.execute(f"delete from {table} where {where}", [affected])  # noqa: S608
             con.execute(f"insert into {table} select * from {view} where {where}", [affected])  # noqa: S608
-    con.execute("reset variable attr_dns_scope")
-    con.execute("reset variable attr_dns_dates")
