@@ -282,19 +282,18 @@ route_hits as (
     from route_hits6
 ),
 
+-- the hits first: their few keys then filter the scan of the intervals
 route_intervals as (
     select
         e.route_epoch,
         e.route_table_date,
         r.*
-    from epochs as e
+    from route_hits as h
+    inner join epochs as e on e.route_epoch = h.route_epoch
     inner join net_route_intervals as r
         on r.dataset_id = e.route_table_id
-        and r.family = e.family
-    inner join route_hits as h
-        on h.route_epoch = e.route_epoch
-        and h.family = r.family
-        and h.lo = r.lo
+        and r.family = h.family
+        and r.lo = h.lo
 ),
 
 multi_intervals as (
