@@ -4,15 +4,17 @@
 -- Each row is judged with the files of its own date: per kind, the file dated nearest to it (the
 -- latest on or before it, else the earliest after it; sql/12-14, sql/18). Addresses become
 -- integers; the most specific published range of the range set of that date and the longest routed
--- prefix of that date's routing table are found with ASOF joins over disjoint intervals.
+-- prefix of that date's routing table are found over disjoint intervals (IPv4: a hash join on /16
+-- buckets; IPv6: ASOF joins).
 -- Published ranges beat ASNs: provider_id is the range's provider, else the catalog provider of an
 -- origin AS (confidence 'asn'), else the AS's organisation (confidence 'as_org'): `as:<CAIDA org id>`
 -- (all ASNs of one CAIDA organisation are one provider), or `as:AS<asn>` when only an AS name
 -- (pyasn asnames, iptoasn) or nothing is known. A multi-origin prefix keeps every origin:
 -- origin_providers has one entry per origin AS. `ranges` keeps every covering published range.
 -- An address inside no routed prefix (or with no routing table for its family) has no provider.
--- IPv4 is matched on ubigint keys (about twice as fast as uhugeint), IPv6 on uhugeint; the interval
--- side is enriched (AS names, catalog providers, file dates) once per interval and file combination.
+-- A route interval is found on its keys (epoch, lo, hi) first; only the intervals some address falls
+-- in are enriched (AS names, catalog providers, file dates), once per interval and file combination,
+-- so a call about a few addresses costs a scan of the keys, not a sort of the whole routing table.
 -- grain: one row per input row (seq)
 
 create or replace macro net_attribute(input_table) as table
