@@ -36,9 +36,13 @@ BASE_FINGERPRINT_KEY = "attribution_base_fingerprint"
 # on no DNS dataset and stand when only DNS datasets changed.
 DNS_ROWS = "service <> 'tls_ca'"
 # A stored run reads its few scoped records through every DNS view (stg_dns_records), and web and
-# mail both read the address attribution, whose fixed cost is the sort of a routing table: the
-# records and the shared views are computed once per run (materialize.py).
-RUN_VIEWS = ("stg_dns_records", *SHARED_VIEWS)
+# mail both read the address attribution; int_entity_services reads int_domain_services twice (a
+# name under a linked domain, the linked name itself): the records and the shared views are
+# computed once per run (materialize.py).
+RUN_VIEWS = ("stg_dns_records", *SHARED_VIEWS, "int_domain_services")
+# The listed companies and their domains, read by the scope walk, int_entity_services and
+# int_entity_dns_snapshots and independent of any DNS record: computed once per run, first.
+ENTITY_VIEWS = ("int_entities", "int_entity_domains")
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,11 @@ def refresh(ws: Workspace) -> AttributionResult:
             con.execute("delete from attr_scope_names")
             con.execute("delete from attr_entity_services_store")
             con.execute("delete from attr_entity_snapshots_store")
-            # The linked domains once (certificate co-occurrence reads every certificate: 2.7 s a
-            # time at 1 M certificates), not in each of the four places that read them.
-            with materialized(con, ("int_entity_domains",)):
-                # No domain linked to any entity: no name in scope and no row, known without
-                # walking the snapshot (the walk scans every record once per hop even from no seed).
+            # No domain linked to any entity: no name in scope and no row, known without walking
+            # the snapshot (the walk scans every record once per hop even from no seed). The
+            # entities and their linked domains once (certificate co-occurrence reads every
+            # certificate: 2.7 s a time at 1 M certificates), not in each place that reads them.
+            with materialized(con, ENTITY_VIEWS):
                 if has_linked_domains(con):
                     con.execute("insert into attr_scope_names select name from int_entity_dns_scope")
                     con.execute("set variable attr_dns_scope = 'entities'")
@@ -274,6 +278,7 @@ def refresh_snapshots(ws: Workspace, change: DnsChange) -> AttributionResult:
     finally:
         ws.con.execute("reset variable attr_dns_scope")
         ws.con.execute("reset variable attr_dns_dates")
+        ws.con.execute("reset variable attr_domain_names")
     return _result(ws, started, tuple(affected))
 
 
@@ -281,6 +286,15 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
     """Replace the stored DNS rows of the `affected` dates with the views' answer over the records
     of the `read` dates (inside the caller's transaction)."""
     con.execute("set variable attr_dns_dates = ?", [read])
+    with materialized(con, ENTITY_VIEWS):
+        _recompute_scoped(con, affected)
+    con.execute("reset variable attr_dns_scope")
+    con.execute("reset variable attr_dns_dates")
+    con.execute("reset variable attr_domain_names")
+
+
+def _recompute_scoped(con: duckdb.DuckDBPyConnection, affected: list[dt.date]) -> None:
+    """_recompute_dates with the listed companies computed once (ENTITY_VIEWS)."""
     # the names these snapshots' records lead to join the stored scope (a superset is harmless: a
     # name no listed company reaches on a date adds no row for that date)
     con.execute(
@@ -288,6 +302,8 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
         "select name from int_entity_dns_scope except select name from attr_scope_names"
     )
     con.execute("set variable attr_dns_scope = 'entities'")
+    # no certificate row is kept (they stand, DNS_ROWS): none computed
+    con.execute("set variable attr_domain_names = []::varchar[]")
     with materialized(con, RUN_VIEWS):
         for table, view, only in (
             ("attr_entity_services_store", "int_entity_services", DNS_ROWS),
@@ -297,5 +313,3 @@ def _recompute_dates(con: duckdb.DuckDBPyConnection, affected: list[dt.date], re
             where = f"{only} and list_contains(?, observed_on)"
             con.execute(f"delete from {table} where {where}", [affected])  # noqa: S608
             con.execute(f"insert into {table} select * from {view} where {where}", [affected])  # noqa: S608
-    con.execute("reset variable attr_dns_scope")
-    con.execute("reset variable attr_dns_dates")

@@ -4,15 +4,17 @@
 -- Each row is judged with the files of its own date: per kind, the file dated nearest to it (the
 -- latest on or before it, else the earliest after it; sql/12-14, sql/18). Addresses become
 -- integers; the most specific published range of the range set of that date and the longest routed
--- prefix of that date's routing table are found with ASOF joins over disjoint intervals.
+-- prefix of that date's routing table are found over disjoint intervals (IPv4: a hash join on /16
+-- buckets; IPv6: ASOF joins).
 -- Published ranges beat ASNs: provider_id is the range's provider, else the catalog provider of an
 -- origin AS (confidence 'asn'), else the AS's organisation (confidence 'as_org'): `as:<CAIDA org id>`
 -- (all ASNs of one CAIDA organisation are one provider), or `as:AS<asn>` when only an AS name
 -- (pyasn asnames, iptoasn) or nothing is known. A multi-origin prefix keeps every origin:
 -- origin_providers has one entry per origin AS. `ranges` keeps every covering published range.
 -- An address inside no routed prefix (or with no routing table for its family) has no provider.
--- IPv4 is matched on ubigint keys (about twice as fast as uhugeint), IPv6 on uhugeint; the interval
--- side is enriched (AS names, catalog providers, file dates) once per interval and file combination.
+-- A route interval is found on its keys (epoch, lo, hi) first; only the intervals some address falls
+-- in are enriched (AS names, catalog providers, file dates), once per interval and file combination,
+-- so a call about a few addresses costs a scan of the keys, not a sort of the whole routing table.
 -- grain: one row per input row (seq)
 
 create or replace macro net_attribute(input_table) as table
@@ -127,15 +129,173 @@ asn_providers as (
     group by asn
 ),
 
+-- the intervals of each epoch as keys only: an address finds its interval among these, and only the
+-- intervals found are enriched below (a call about a few addresses neither enriches nor sorts a
+-- whole routing table, about a second a call on a full one)
+route_keys as (
+    select
+        e.route_epoch,
+        r.family,
+        r.lo,
+        r.hi
+    from epochs as e
+    inner join net_route_intervals as r
+        on r.dataset_id = e.route_table_id
+        and r.family = e.family
+),
+
+-- each input row with the files of its date
+located as (
+    select
+        i.seq,
+        i.address,
+        i.as_of,
+        i.on_date,
+        s.set_id
+    from input as i
+    left join date_sets as s using (on_date)
+),
+
+-- split by syntax first: each parser then runs only on its own rows
+v4_text as (
+    select
+        *,
+        net_ip4_int(address) as ip
+    from located
+    where not contains(address, ':')
+),
+
+v6_text as (
+    select
+        *,
+        net_ip6_int(address) as ip
+    from located
+    where contains(address, ':')
+),
+
+-- an IPv4-mapped IPv6 address is its IPv4 address
+v4_all as (
+    select * from v4_text
+    union all
+    select
+        * exclude (ip),
+        (ip & 4294967295)::ubigint as ip
+    from v6_text
+    where (ip >> 32) = 65535
+),
+
+v4 as (
+    select
+        v.*,
+        e.route_epoch,
+        e.route_table_id,
+        e.route_table_date
+    from v4_all as v
+    left join route_epochs as e
+        on e.on_date = v.on_date
+        and e.family = 4
+),
+
+v6 as (
+    select
+        v.*,
+        e.route_epoch,
+        e.route_table_id,
+        e.route_table_date
+    from v6_text as v
+    left join route_epochs as e
+        on e.on_date = v.on_date
+        and e.family = 6
+    where (v.ip >> 32) <> 65535 or v.ip is null
+),
+
+-- IPv4 intervals under their /16 bucket: one within a /16 (almost all) under it, one that crosses
+-- a /16 boundary under every /16 it touches (at most 65,536 rows over those of a table). An
+-- address's interval is then a hash join on (epoch, bucket) plus BETWEEN, at most one row (the
+-- intervals of a table are disjoint). No cast to a narrower type here: the optimizer may evaluate
+-- a filter of these columns before the `family = 4` one, on IPv6 keys.
+route_keys4 as (
+    select
+        route_epoch,
+        lo,
+        hi,
+        lo >> 16 as lo_bucket,
+        hi >> 16 as hi_bucket
+    from route_keys
+    where family = 4
+),
+
+route_buckets4 as (
+    select
+        route_epoch,
+        lo,
+        hi,
+        lo_bucket as bucket
+    from route_keys4
+    where lo_bucket = hi_bucket
+    union all
+    select
+        k.route_epoch,
+        k.lo,
+        k.hi,
+        b.bucket::uhugeint as bucket
+    from route_keys4 as k, range(cast(k.lo_bucket as bigint), cast(k.hi_bucket as bigint) + 1) as b(bucket)
+    where k.lo_bucket < k.hi_bucket
+),
+
+route_hits4 as (
+    select
+        v.seq,
+        r.route_epoch,
+        r.lo
+    from v4 as v
+    inner join route_buckets4 as r
+        on r.route_epoch = v.route_epoch
+        and r.bucket = (v.ip >> 16)::uhugeint
+        and v.ip::uhugeint between r.lo and r.hi
+),
+
+-- IPv6: an ASOF match over the keys (the interval starting at or before the address), which must
+-- also reach it
+route_hits6 as (
+    select
+        v.seq,
+        r.route_epoch,
+        r.lo
+    from v6 as v
+    asof inner join (select * from route_keys where family = 6) as r
+        on v.route_epoch = r.route_epoch
+        and v.ip >= r.lo
+    where v.ip <= r.hi
+),
+
+-- the intervals some address falls in: the only ones enriched
+route_hits as (
+    select distinct
+        route_epoch,
+        4::tinyint as family,
+        lo
+    from route_hits4
+    union all
+    select distinct
+        route_epoch,
+        6::tinyint as family,
+        lo
+    from route_hits6
+),
+
+-- the hits first: their few keys then filter the scan of the intervals
 route_intervals as (
     select
         e.route_epoch,
         e.route_table_date,
         r.*
-    from epochs as e
+    from route_hits as h
+    inner join epochs as e on e.route_epoch = h.route_epoch
     inner join net_route_intervals as r
         on r.dataset_id = e.route_table_id
-        and r.family = e.family
+        and r.family = h.family
+        and r.lo = h.lo
 ),
 
 multi_intervals as (
@@ -250,78 +410,8 @@ ranges as (
     where g.set_id in (select set_id from date_sets)
 ),
 
--- each input row with the files of its date
-located as (
-    select
-        i.seq,
-        i.address,
-        i.as_of,
-        i.on_date,
-        s.set_id
-    from input as i
-    left join date_sets as s using (on_date)
-),
-
--- split by syntax first: each parser then runs only on its own rows
-v4_text as (
-    select
-        *,
-        net_ip4_int(address) as ip
-    from located
-    where not contains(address, ':')
-),
-
-v6_text as (
-    select
-        *,
-        net_ip6_int(address) as ip
-    from located
-    where contains(address, ':')
-),
-
--- an IPv4-mapped IPv6 address is its IPv4 address
-v4_all as (
-    select * from v4_text
-    union all
-    select
-        * exclude (ip),
-        (ip & 4294967295)::ubigint as ip
-    from v6_text
-    where (ip >> 32) = 65535
-),
-
-v4 as (
-    select
-        v.*,
-        e.route_epoch,
-        e.route_table_id,
-        e.route_table_date
-    from v4_all as v
-    left join route_epochs as e
-        on e.on_date = v.on_date
-        and e.family = 4
-),
-
-v6 as (
-    select
-        v.*,
-        e.route_epoch,
-        e.route_table_id,
-        e.route_table_date
-    from v6_text as v
-    left join route_epochs as e
-        on e.on_date = v.on_date
-        and e.family = 6
-    where (v.ip >> 32) <> 65535 or v.ip is null
-),
-
--- IPv4 keys carry the route epoch in their high 32 bits: one sort key instead of an equality
--- partition (an ASOF join partitioned on one epoch runs on one thread, twice as slow)
 routes4 as (
-    select
-        * exclude (family, lo, hi),
-        (route_epoch::ubigint << 32) | lo::ubigint as lo,
-        hi::ubigint as route_hi
+    select * exclude (family, hi)
     from routes
     where family = 4
 ),
@@ -336,9 +426,7 @@ ranges4 as (
 ),
 
 routes6 as (
-    select
-        * exclude (family, hi),
-        hi as route_hi
+    select * exclude (family, hi)
     from routes
     where family = 6
 ),
@@ -377,8 +465,7 @@ range_hits4 as (
     ) = 1
 ),
 
--- routes: an ASOF match is the interval starting at or before the address; it must also reach it.
--- The addresses are sorted once, carrying only (seq, address, ip, epoch); the range hit joins on seq.
+-- each address with its route interval (route_hits4) and its range hit, joined on seq
 matched4 as (
     select
         a.seq,
@@ -386,15 +473,17 @@ matched4 as (
         a.as_of,
         if(a.ip is null, null, 4)::tinyint as family,
         a.ip is null as invalid,
-        a.ip <= r.route_hi and a.route_epoch = r.route_epoch as in_route,
+        k.seq is not null as in_route,
         h.seq is not null as in_range,
         a.route_table_id,
         a.route_table_date,
-        r.* exclude (lo, route_hi, route_epoch),
+        r.* exclude (lo, route_epoch),
         h.* exclude (seq)
     from v4 as a
-    asof left join routes4 as r
-        on (a.route_epoch::ubigint << 32) | a.ip >= r.lo
+    left join route_hits4 as k on k.seq = a.seq
+    left join routes4 as r
+        on r.route_epoch = k.route_epoch
+        and r.lo = k.lo
     left join range_hits4 as h on h.seq = a.seq
 ),
 
@@ -405,16 +494,17 @@ matched6 as (
         a.as_of,
         if(a.ip is null, null, 6)::tinyint as family,
         a.ip is null as invalid,
-        a.ip <= r.route_hi as in_route,
+        k.seq is not null as in_route,
         a.ip <= g.range_hi as in_range,
         a.route_table_id,
         a.route_table_date,
-        r.* exclude (lo, route_hi, route_epoch),
+        r.* exclude (lo, route_epoch),
         g.* exclude (lo, range_hi, set_id)
     from v6 as a
-    asof left join routes6 as r
-        on a.route_epoch = r.route_epoch
-        and a.ip >= r.lo
+    left join route_hits6 as k on k.seq = a.seq
+    left join routes6 as r
+        on r.route_epoch = k.route_epoch
+        and r.lo = k.lo
     asof left join ranges6 as g
         on a.set_id = g.set_id
         and a.ip >= g.lo

@@ -199,3 +199,32 @@ def test_combined_v4_v6_pyasn_table_agrees_with_pyasn(ws: Workspace, tmp_path: P
     rows = attribute_addresses(ws, sample)
     ours = [(r["origin_asns"][0] if r["origin_asns"] else None, r["route_prefix"]) for r in rows]
     assert ours == [reference.lookup(a) for a in sample]
+
+
+def test_longest_prefix_at_every_interval_edge_across_16_bit_buckets(ws: Workspace, tmp_path: Path) -> None:
+    # net_attribute() finds an IPv4 interval under its /16: a /8 and a /15 cut by more-specifics
+    # leave intervals that cross /16 boundaries, each must still be found from every /16 it covers
+    table = tmp_path / "routeviews-rv2-20240101-1200.pfx2as"
+    prefixes = {
+        "10.0.0.0/8": 64500,
+        "10.2.0.0/15": 64501,
+        "10.3.128.0/17": 64502,
+        "10.2.7.0/24": 64503,
+        "10.255.255.0/24": 64504,
+        "11.0.0.0/16": 64505,
+    }
+    table.write_text("".join(f"{p.split('/')[0]}\t{p.split('/')[1]}\t{a}\n" for p, a in prefixes.items()))
+    ingest(ws, "pfx2as", [table])
+    nets = [ipaddress.ip_network(p) for p in prefixes]
+    edges = sorted(
+        {int(n.network_address) + d for n in nets for d in (-1, 0, 1)}
+        | {int(n.broadcast_address) + d for n in nets for d in (-1, 0, 1)}
+        | {(10 << 24) + (k << 16) + d for k in (0, 1, 2, 3, 4, 128, 255) for d in (-1, 0, 1)}
+    )
+    addresses = [str(ipaddress.IPv4Address(ip)) for ip in edges]
+    rows = attribute_addresses(ws, addresses)
+    for address, row in zip(addresses, rows, strict=True):
+        covering = [n for n in nets if ipaddress.ip_address(address) in n]
+        best = max(covering, key=lambda n: n.prefixlen) if covering else None
+        expected = (str(best), [prefixes[str(best)]]) if best else (None, None)
+        assert (row["route_prefix"], row["origin_asns"]) == expected, address

@@ -1,9 +1,9 @@
 """Bulk IPv4 attribution by binary search: millions of addresses without a query per chunk over
 the whole routing table.
 
-net_attribute() (sql/21) re-reads and sorts the routing intervals on every call: about a second
-per call over a full table, whatever the number of addresses, so bounded chunks of a long input
-would each pay it. Between two consecutive points of int_ip4_bounds (sql/27) every address has the
+net_attribute() (sql/21) scans the keys of every routing interval on each call (a tenth of a
+second over a full table) and joins each address on its own, so bounded chunks of a long input
+would each pay the scan, and millions of addresses the joins. Between two consecutive points of int_ip4_bounds (sql/27) every address has the
 same answer, so net_attribute() is run once over the points (sql/28) and stored, with the
 fingerprint of the network inputs, after each ingest of network data (`refresh_points`, an
 after-ingest hook) or else by the first bulk lookup.

@@ -73,6 +73,13 @@ _IP4_OF_P = """(case when size(p) = 4 and forall(p, x -> cast(x as int) between 
 # address parsing (UHUGEINT arithmetic) and the ASOF joins. `{p}` names another CTE of the macro.
 _NET_ATTRIBUTE_CTES = {
     "ranges4_buckets": "",  # the bucketing is in ranges4 here
+    # DuckDB finds each address's route interval on the keys first and enriches only those; here
+    # every interval is enriched (route_hits: all of them) and matched4/matched6 find it after
+    "route_keys4": "",
+    "route_buckets4": "",
+    "route_hits4": "",
+    "route_hits6": "",
+    "route_hits": "select distinct route_epoch, family, lo from {p}route_keys",
     # IPv4 text to its integer (BIGINT on Spark)
     "v4_text": """
         select seq, address, as_of, on_date, set_id, {ip4_p} as ip
