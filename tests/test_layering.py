@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "domains",
             "sqlgraph",
             "safe_text",
+            "templates",
         },
     ),
     ("reference data the workspace loads", {"catalog"}),
