@@ -245,6 +245,18 @@ MIXED = [
 ]
 
 
+def _cli_with_network(data: Path, db_file: Path) -> CliRunner:
+    """A CLI runner on a database holding the AWS ranges subset and the 2024 RouteViews sample."""
+    runner = CliRunner()
+    net = data / "network"
+    for kind, path in (
+        ("ranges", net / "aws_ip_ranges_subset.json"),
+        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
+    ):
+        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    return runner
+
+
 def _flat(parts: list) -> list[dict]:
     return [row for part in parts for row in (part if isinstance(part, list) else part.to_pylist())]
 
@@ -294,13 +306,7 @@ def test_bulk_lookup_command_streams_json_lines_and_csv(data: Path, db_file: Pat
     from analyzer.lookup import lookup
     from analyzer.workspace import open_workspace
 
-    runner = CliRunner()
-    net = data / "network"
-    for kind, path in (
-        ("ranges", net / "aws_ip_ranges_subset.json"),
-        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
-    ):
-        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    runner = _cli_with_network(data, db_file)
     stdin = "\n".join(MIXED) + "\n"
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "--json", "-"], input=stdin)
     assert result.exit_code == 0, result.output
@@ -436,13 +442,7 @@ def test_bulk_command_answers_bare_ipv4_lines_as_the_lookup(data: Path, db_file:
     from analyzer.lookup import lookup
     from analyzer.workspace import open_workspace
 
-    runner = CliRunner()
-    net = data / "network"
-    for kind, path in (
-        ("ranges", net / "aws_ip_ranges_subset.json"),
-        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
-    ):
-        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    runner = _cli_with_network(data, db_file)
     texts = ["3.5.140.1", "8.8.8.8", "1.0.0.1", "52.94.0.1", "0.0.0.0", "8.8.8.8", "255.255.255.255"]
     result = runner.invoke(app, ["--db", str(db_file), "lookup", "--json", "-"], input="\n".join(texts))
     assert result.exit_code == 0, result.output
@@ -485,13 +485,7 @@ def test_json_lines_of_parts_are_the_pieces_joined_whichever_buffers_hold_them()
 def test_bulk_lookup_in_many_small_parts_keeps_the_input_order(data: Path, db_file: Path) -> None:
     """Parts are rendered by a pool of threads and written in order: JSON lines, CSV rows and the
     table's rows come in input order when every line or two is a part of its own."""
-    runner = CliRunner()
-    net = data / "network"
-    for kind, path in (
-        ("ranges", net / "aws_ip_ranges_subset.json"),
-        ("pfx2as", net / "routeviews-rv2-20240101-1200.pfx2as"),
-    ):
-        assert runner.invoke(app, ["--db", str(db_file), "ingest", kind, str(path)]).exit_code == 0
+    runner = _cli_with_network(data, db_file)
     texts = ["3.5.140.1", "8.8.8.8", "1.0.0.1", "52.94.0.1", "203.0.113.9", "9.9.9.9"] * 5
     stdin = "\n".join(texts) + "\n"
     with pytest.MonkeyPatch.context() as patch:
