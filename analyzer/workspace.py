@@ -107,7 +107,12 @@ class Workspace:
                 "or name it with --db"
             )
         window = settings.chain_window_env()  # a bad value is refused before anything is opened
-        if template and not read_only and self.path != ":memory:" and not Path(self.path).exists():
+        if (
+            template
+            and not read_only
+            and not self.path.startswith(":memory:")
+            and not Path(self.path).exists()
+        ):
             templates.seed(Path(self.path), template_key(), _build_template)
         try:
             self.con = settings.connect(self.path, read_only=read_only)

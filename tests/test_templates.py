@@ -74,3 +74,13 @@ def test_a_file_that_exists_is_never_replaced_by_the_template(tmp_path: Path, ca
     target.write_bytes(b"")
     assert not templates.seed(target, workspace.template_key(), workspace._build_template)
     assert target.read_bytes() == b""
+
+
+def test_an_in_memory_database_leaves_no_file(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in (":memory:", ":memory:named"):  # DuckDB's in-memory databases, never a file
+        with Workspace(name) as ws:
+            assert ws.rows("select count(*) as n from catalog_providers")[0]["n"] > 100
+    assert list(tmp_path.iterdir()) == []
