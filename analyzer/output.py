@@ -86,15 +86,9 @@ class JsonParts:
     pieces: list[pl.Series | str] | Callable[[], list[pl.Series | str]]
 
 
-def json_lines(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> bytes | pa.Buffer:
-    """One JSON object per row, one per line (UTF-8): bytes, or an Arrow buffer (no copy)."""
-    buffers = json_line_buffers(part)
-    return buffers[0] if len(buffers) == 1 else b"".join(buffers)
-
-
 def json_line_buffers(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> list[bytes | pa.Buffer]:
-    """json_lines as buffers to write one after the other: JsonParts lines are written from the
-    buffers polars joined them into, without a copy."""
+    """One JSON object per row, one per line (UTF-8), as buffers to write one after the other:
+    JsonParts lines are written from the buffers polars joined them into, without a copy."""
     if isinstance(part, JsonParts):
         pieces = part.pieces() if callable(part.pieces) else part.pieces
         columns = {f"p{i}": p for i, p in enumerate(pieces) if not isinstance(p, str)}

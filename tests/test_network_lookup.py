@@ -332,7 +332,7 @@ def test_streamed_json_lines_are_the_rows_as_json(loaded: Workspace) -> None:
     texts = [m.strip() for m in MIXED if m.strip()]
     parts = list(stream_lookup(loaded, [texts], as_json=True))
     assert any(isinstance(p, output.JsonParts) for p in parts)
-    lines = b"".join(bytes(output.json_lines(p)) for p in parts).decode().splitlines()
+    lines = b"".join(bytes(b) for p in parts for b in output.json_line_buffers(p)).decode().splitlines()
     expected = json.loads(json.dumps([output.jsonable(r) for r in lookup(loaded, texts)]))
     assert [json.loads(line) for line in lines] == expected
     addresses = [json.loads(line) for line in lines if '"address"' in line[:12]]
@@ -473,7 +473,7 @@ def test_json_lines_of_parts_are_the_pieces_joined_whichever_buffers_hold_them()
     rests = pl.Series(['{"x":1}', '{"y":"' + "z" * 400 + '"}', "{}"] * 3000)
     part = output.JsonParts(['{"address":"', texts, '",', rests])
     expected = "".join(f'{{"address":"{t}",{r}\n' for t, r in zip(texts, rests, strict=True)).encode()
-    assert bytes(output.json_lines(part)) == expected
+    assert b"".join(bytes(b) for b in output.json_line_buffers(part)) == expected
     assert b"".join(bytes(b) for b in output.json_line_buffers(part)) == expected
     views = pa.array(["a" * 20, "b" * 30, "c" * 13], pa.string_view())
     assert b"".join(bytes(b) for b in output._back_to_back(views) or []) == b"a" * 20 + b"b" * 30 + b"c" * 13

@@ -27,11 +27,11 @@ from analyzer.spark.overrides import OVERRIDES
 from analyzer.spark.psl import make_registrable_domain, rules_of
 from analyzer.spark.translate import Macro, SparkOut, Translator, macro_of
 from analyzer.sqlgraph import Definition, closure, definitions
+from analyzer.version import __version__
+from analyzer.workspace import sql_files
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-from analyzer.version import __version__
-from analyzer.workspace import sql_files
 
 # The answers the job writes, each a folder of Parquet files under --output.
 TARGETS = ("attr_entity_services", "attr_provider_summary")
