@@ -6,21 +6,41 @@ Notebook use::
     ws = analyzer.open("analyzer.duckdb")
     ws.df("select * from entities where list_code = 'EL'")
     ws.provider_summary(list_code="EL")      # polars DataFrames; arrow=True for Arrow tables
+
+`import analyzer` is light: the notebook API (`Analyzer`, `Workspace`) is imported when first named,
+and the capabilities when something is ingested (analyzer.ingest.load_capabilities), so that a
+command of the CLI loads only what it runs.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-# The capabilities register their ingest kinds when imported: importing analyzer loads them all.
-from analyzer import ct, dns, network, settings, watchlists  # noqa: F401
-from analyzer.api import Analyzer
 from analyzer.version import __version__
-from analyzer.workspace import Workspace
+
+if TYPE_CHECKING:
+    from analyzer.api import Analyzer
+    from analyzer.workspace import Workspace
 
 __all__ = ["Analyzer", "Workspace", "__version__", "open"]
 
 
 def open(path: str | Path | None = None, *, read_only: bool = False) -> Analyzer:
     """Open (or create) an analyzer database; see Analyzer for the DataFrame methods."""
+    from analyzer import settings
+    from analyzer.api import Analyzer
+
     return Analyzer(settings.db_path(path), read_only=read_only)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Analyzer":
+        from analyzer.api import Analyzer
+
+        return Analyzer
+    if name == "Workspace":
+        from analyzer.workspace import Workspace
+
+        return Workspace
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

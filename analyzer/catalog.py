@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import yaml
 
 from analyzer import labels
@@ -265,6 +264,8 @@ def load_catalog(con: duckdb.DuckDBPyConnection, *, force: bool = False, root: P
             table, columns = target.split(" ", 1)
             con.execute(f"delete from {table}")  # noqa: S608 - fixed table names
             if rows:  # one insert from Arrow columns: executemany costs a statement per row
+                import pyarrow as pa  # only when the catalog changes: a command that reads never loads it
+
                 names = columns.strip("()").split(", ")
                 con.register(
                     "_catalog_rows", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})

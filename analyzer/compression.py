@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 
 def _zstd_open(path: str | Path, mode: str = "rb") -> Any:
+    import pyarrow as pa  # a zstd file is rare: the other formats never load it
+
     return pa.CompressedInputStream(pa.OSFile(str(path), mode="r"), "zstd")
 
 

@@ -12,17 +12,22 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import polars as pl
-import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
 from analyzer.safe_text import SafeConsole, csv_arrow, csv_row, json_bytes, json_dumps, text
 
+# numpy, polars and pyarrow load with the first streamed part (the bulk writers below): the row
+# renderers that every other command uses need none of them (start-up time).
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
 FORMATS = ("table", "csv", "json")
+# `analyzer report`: its own formats (Markdown and HTML are documents, not rows).
+REPORT_FORMATS = ("table", "md", "csv", "json", "html")
 
 
 def jsonable(value: Any) -> Any:
@@ -89,6 +94,10 @@ class JsonParts:
 def json_line_buffers(part: pa.Table | JsonParts | Sequence[dict[str, Any]]) -> list[bytes | pa.Buffer]:
     """One JSON object per row, one per line (UTF-8), as buffers to write one after the other:
     JsonParts lines are written from the buffers polars joined them into, without a copy."""
+    import numpy as np
+    import polars as pl
+    import pyarrow as pa
+
     if isinstance(part, JsonParts):
         pieces = part.pieces() if callable(part.pieces) else part.pieces
         columns = {f"p{i}": p for i, p in enumerate(pieces) if not isinstance(p, str)}
@@ -119,6 +128,8 @@ def _back_to_back(array: pa.StringViewArray) -> list[pa.Buffer] | None:
     """The data buffers of a string view array when they hold its strings in order, back to back
     and nothing else (what polars builds for a computed column); else None. Checked on the views
     (Arrow's layout: length, prefix, buffer index, offset), so a layout that differs is not used."""
+    import numpy as np
+
     if not len(array) or array.null_count:
         return None
     views = np.frombuffer(array.buffers()[1], np.int32).reshape(-1, 4)[
@@ -140,6 +151,9 @@ def _back_to_back(array: pa.StringViewArray) -> list[pa.Buffer] | None:
 
 def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str], *, header: bool) -> bytes:
     """CSV rows of `columns` (a missing column is empty), with the header line when `header`."""
+    import polars as pl
+    import pyarrow as pa
+
     if not isinstance(part, pa.Table):
         text = to_csv(part, columns)
         return (text if header else text.split("\n", 1)[1]).encode()

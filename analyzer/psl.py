@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import idna
 import publicsuffixlist
-import pyarrow as pa
 
 from analyzer import settings
 from analyzer.cache import Cache, data_dir
@@ -81,6 +80,8 @@ def _digest(data: bytes) -> str:
 
 
 def _insert_rules(con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str, str]]) -> None:
+    import pyarrow as pa  # only when the rules change: a command that reads never loads it
+
     table = pa.table({k: [r[i] for r in rules] for i, k in enumerate(("suffix", "kind", "section"))})
     con.register("_psl_rules", table)
     try:

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
 from rich.console import Console
 from rich.text import Text
+
+# numpy, polars and pyarrow are imported by the functions of bulk output that use them: every
+# command prints through this module, and most never load them (start-up time).
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
 
 # C0 controls except newline and tab, DEL, C1 controls, and the Unicode controls that reorder or
 # hide text on a terminal (bidi overrides and isolates, zero-width joiners, line/paragraph separators).
@@ -87,16 +89,17 @@ def _json_escape(text: str) -> str:
 
 # The first UTF-8 byte of every _JSON_UNSAFE character (DEL; C1 is C2 xx; U+2xxx is E2; U+FEFF EF):
 # all at least 0x7F, so text without such a byte (ASCII, the bulk of any output) needs one pass.
-_JSON_UNSAFE_LEADS = np.zeros(256, dtype=bool)
-_JSON_UNSAFE_LEADS[[0x7F, 0xC2, 0xE2, 0xEF]] = True
+_JSON_UNSAFE_LEADS = (0x7F, 0xC2, 0xE2, 0xEF)
 
 
 def json_bytes(data: bytes | pa.Buffer) -> bytes | pa.Buffer:
     """Rendered JSON (lines) with DEL, C1 and bidi controls as \\u escapes, as json_dumps does: for
     JSON written by other writers (polars, DuckDB). Returned as it is when it holds none of them."""
+    import numpy as np
+
     view = np.frombuffer(data, np.uint8)
-    high = np.flatnonzero(view >= 0x7F)  # one pass; then only the non-ASCII bytes are looked at
-    if not len(high) or not _JSON_UNSAFE_LEADS[view[high]].any():
+    high = view[view >= 0x7F]  # one pass; then only the non-ASCII bytes are looked at
+    if not len(high) or not np.isin(high, _JSON_UNSAFE_LEADS).any():
         return data
     return _json_escape(bytes(data).decode("utf-8")).encode()
 
@@ -106,6 +109,8 @@ def json_texts(texts: pl.Series) -> pl.Series:
     \\u escapes, as json_bytes does to a whole output: for JSON pieces stored once and written
     many times (the bulk lookup's parts), so that the output made of them needs no scan. Only the
     texts holding such a character are rewritten."""
+    import polars as pl
+
     ascii_only = texts.str.len_bytes().sum() == texts.str.len_chars().sum()
     if ascii_only and not texts.str.contains("\x7f", literal=True).any():
         return texts  # below DEL, where no unsafe character is: two counts, faster than the regex
@@ -159,6 +164,9 @@ def csv_row(values: list[Any]) -> list[Any]:
 
 def csv_arrow(table: pa.Table) -> pa.Table:
     """`csv_cell` over every string column of an Arrow table (for bulk CSV writers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     columns = []
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):

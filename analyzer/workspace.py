@@ -7,11 +7,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
-import pyarrow as pa
 
 from analyzer import settings, templates
 from analyzer.catalog import catalog_digest, catalog_files, load_catalog
@@ -20,6 +18,11 @@ from analyzer.errors import ConfigError, SQLError
 from analyzer.meta import TABLE_DDL, get_meta, set_meta
 from analyzer.psl import load_public_suffixes, psl_in_use
 from analyzer.resources import sql_dir
+
+# polars and pyarrow load with the first `df`/`arrow` call: commands that fetch rows never need them.
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
 
 # analyzer_meta key of the last cross-snapshot window `analyzer attribute --chain-window-days` was given.
 CHAIN_WINDOW_KEY = "chain_window_days"
@@ -251,12 +254,12 @@ class Workspace:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def arrow(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pa.Table:
-        table = arrow_of(self.execute(query, params))
-        assert isinstance(table, pa.Table)
-        return table
+        return arrow_of(self.execute(query, params))
 
     def df(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
         """A polars DataFrame (via Arrow, no copy through Python objects)."""
+        import polars as pl
+
         frame = pl.from_arrow(self.arrow(query, params))
         assert isinstance(frame, pl.DataFrame)
         return frame

@@ -84,6 +84,10 @@ class Run:
     stdout_bytes: int = 0
     stderr: str = ""
     text: str = ""  # stdout (its first MiB) when it was not sent to a file
+    # largest RssAnon (heap: data the process made) and RssFile (mapped files: the code of the
+    # libraries, shared) seen in /proc every 20 ms, bytes; their peaks need not be at the same time
+    anon: int = 0
+    file: int = 0
 
 
 TIME = Path("/usr/bin/time")
@@ -144,12 +148,13 @@ def run(
         proc.wait()
         ended.append(time.perf_counter() - start)
 
-    sampled = [0]
+    sampled = [0, 0, 0]  # VmHWM, RssAnon, RssFile
 
     def sample() -> None:  # peak RSS of a child killed at its timeout, which GNU time cannot report
         while not ended:
-            sampled[0] = max(sampled[0], _tree_hwm(proc.pid))
-            time.sleep(0.5)
+            for i, value in enumerate(_tree_memory(proc.pid)):
+                sampled[i] = max(sampled[i], value)
+            time.sleep(0.02)
 
     threads = [threading.Thread(target=f, daemon=True) for f in (pump, pump_err, reap, sample)]
     for t in threads:
@@ -157,7 +162,7 @@ def run(
     threads[2].join(timeout)
     timed_out = threads[2].is_alive()
     if timed_out:
-        sampled[0] = max(sampled[0], _tree_hwm(proc.pid))
+        sampled[0] = max(sampled[0], _tree_memory(proc.pid)[0])
         os.killpg(proc.pid, 9)  # the session this call started
         threads[2].join()
     for t in threads[:2]:
@@ -186,15 +191,18 @@ def run(
         stdout_bytes=copied[0],
         stderr=stderr,
         text=b"".join(out_chunks).decode(errors="replace"),
+        anon=sampled[1],
+        file=sampled[2],
     )
     if check and not timed_out and result.code != 0:
         raise SystemExit(f"failed ({result.code}): {' '.join(cmd)}\n{stderr[-3000:]}")
     return result
 
 
-def _tree_hwm(pid: int) -> int:
-    """The largest peak RSS (VmHWM, bytes) among a process and its descendants, from /proc."""
-    best, todo = 0, [pid]
+def _tree_memory(pid: int) -> tuple[int, int, int]:
+    """The largest VmHWM (peak RSS), RssAnon and RssFile (bytes) among a process and its
+    descendants, from /proc."""
+    best, todo = [0, 0, 0], [pid]
     while todo:
         p = todo.pop()
         try:
@@ -202,11 +210,12 @@ def _tree_hwm(pid: int) -> int:
             children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
         except OSError:
             continue
-        m = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-        if m:
-            best = max(best, int(m.group(1)) * 1024)
+        for i, key in enumerate(("VmHWM", "RssAnon", "RssFile")):
+            m = re.search(rf"^{key}:\s+(\d+) kB", status, re.MULTILINE)
+            if m:
+                best[i] = max(best[i], int(m.group(1)) * 1024)
         todo.extend(int(c) for c in children)
-    return best
+    return best[0], best[1], best[2]
 
 
 def analyzer(db: Path, *args: str) -> list[str]:
@@ -377,6 +386,9 @@ def case_lookup(out: Path, n: int, profile: bool, keep: bool) -> None:
                 f"first output byte after {secs(ours.first_byte)} s (pyasn {secs(theirs.first_byte)} s); "
                 f"output {ours.stdout_bytes / 2**20:,.0f} MiB (pyasn {theirs.stdout_bytes / 2**20:,.0f} MiB); "
                 f"CPU {ours.cpu:.1f} s (pyasn {theirs.cpu:.1f} s)",
+                f"resident memory, largest seen: anonymous (data) {ours.anon / 2**20:,.0f} MiB "
+                f"(pyasn {theirs.anon / 2**20:,.0f} MiB), mapped files (library code) "
+                f"{ours.file / 2**20:,.0f} MiB (pyasn {theirs.file / 2**20:,.0f} MiB)",
                 f"rows out {len(a['address']):,} of {len(inputs):,}; in input order: {in_order} "
                 f"(pyasn: {pyasn_order}); prefix+first origin equal to pyasn on {agree:,} rows",
             ],
@@ -609,7 +621,7 @@ def stage_profile(path: Path, db: Path) -> None:
     from analyzer.dns import ingest as dns_ingest
     from analyzer.dns.load import write_bulk
     from analyzer.dns.normalize import normalized_sql, prepare
-    from analyzer.ingest import AFTER_INGEST
+    from analyzer.ingest import AFTER_INGEST, load_capabilities
     from analyzer.ingest.base import Issues, LoadContext, file_digest, mtime_date
     from analyzer.workspace import Workspace
 
@@ -676,6 +688,7 @@ def stage_profile(path: Path, db: Path) -> None:
         [loaded, ctx.dataset_id],
     )
     timed("commit", con.commit)
+    load_capabilities()  # imported above already (analyzer.dns): registers every capability's hooks
     for hook in AFTER_INGEST:
         timed(f"after-ingest hook {hook.__module__}.{hook.__name__}", hook, ws)
     stored = timed("attribution.ensure (stored attribution refresh)", attribution.ensure, ws)

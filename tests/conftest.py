@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analyzer.cli import load_commands
 from analyzer.settings import OFFLINE
 from analyzer.workspace import Workspace
 
@@ -20,6 +21,8 @@ DATA = Path(__file__).parent / "data"
 # New databases are copies of a cached empty one (analyzer.templates): the tests (and the CLI
 # processes they start) share a cache of their own, never the user's.
 os.environ.setdefault("ANALYZER_CACHE_DIR", tempfile.mkdtemp(prefix="analyzer-test-cache-"))
+# The CLI's main() registers only the command it runs; tests invoke `app` itself with every command.
+load_commands()
 
 
 def _loopback(host: object) -> bool:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.ingest import AFTER_INGEST, KINDS
+from analyzer.capabilities import CAPABILITIES
+from analyzer.ingest import AFTER_INGEST, KINDS, load_capabilities
 
 PACKAGE = Path(__file__).parent.parent / "analyzer"
 
@@ -37,6 +38,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "sqlgraph",
             "safe_text",
             "templates",
+            "capabilities",
         },
     ),
     ("reference data the workspace loads", {"catalog"}),
@@ -57,6 +59,10 @@ SIDEWAYS_OK = {"leaves"}
 
 # (importer, imported): the only imports allowed inside a function, each with why.
 LATE_IMPORTS = {
+    **dict.fromkeys(
+        (("analyzer", "analyzer.settings"), ("analyzer", "analyzer.api"), ("analyzer", "analyzer.workspace")),
+        "the notebook API loads when first named: `import analyzer` stays light (a command's start-up)",
+    ),
     (
         "analyzer.network.lookup",
         "analyzer.lookup",
@@ -240,11 +246,14 @@ def test_the_checks_see_what_the_layout_had_before() -> None:
     ],
 )
 def test_each_capability_registers_its_own_kinds(kinds: tuple[str, ...], package: str) -> None:
+    load_capabilities()
+    assert CAPABILITIES[package] == kinds  # what `analyzer ingest --help` lists before loading them
     for kind in kinds:
         assert KINDS[kind].__module__.startswith(package + "."), (kind, KINDS[kind].__module__)
 
 
 def test_the_framework_knows_no_kind() -> None:
+    load_capabilities()
     assert set(KINDS) == {"csl", "watchlist", "ranges", "pfx2as", "ip2asn", "as2org", "dns", "ct"}
     assert [f"{h.__module__}.{h.__name__}" for h in AFTER_INGEST] == [
         "analyzer.ct.match.refresh_if_stale",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -102,6 +103,47 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     return register
 
 
+# Each command and the module of analyzer/cli that defines it. `main` imports only the module of
+# the command being run: importing every command module, and all the library they use, was most of
+# the start-up time of a command. tests/test_cli.py checks this against the commands registered.
+COMMANDS = {
+    **dict.fromkeys(
+        ("ingest", "attribute", "services", "datasets", "entities", "providers", "sql", "demo", "check"),
+        "core",
+    ),
+    **dict.fromkeys(("domains", "link", "unlink", "ct-match"), "ct"),
+    "lookup": "network",
+    "refresh": "refresh",
+    **dict.fromkeys(("report", "diff", "explain"), "report"),
+    **dict.fromkeys(("spark", "export"), "spark"),
+}
+
+
+def load_commands(modules: list[str] | None = None) -> None:
+    """Register the commands of `modules` (names in COMMANDS' values), else of every module. By
+    name: the command modules sit above this one (they import `command` from here)."""
+    for module in dict.fromkeys(modules if modules is not None else COMMANDS.values()):
+        importlib.import_module(f"analyzer.cli.{module}")
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The command an argument list runs: its first word that is neither an option nor the value of
+    the global --db (None for `analyzer --help`)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--db":
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the command's own module, or all of them (help, a misspelt
+    command: typer then lists or suggests from every command)."""
+    name = command_named(sys.argv[1:])
+    if name in COMMANDS:
+        load_commands([COMMANDS[name]])
+    elif name is not None or "--version" not in sys.argv[1:]:  # `--version` alone needs no command
+        load_commands()
     app()

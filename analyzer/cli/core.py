@@ -21,7 +21,7 @@ from analyzer.cli.options import (
     parse_date,
 )
 from analyzer.errors import ConfigError
-from analyzer.ingest import KINDS, drop_datasets
+from analyzer.ingest import drop_datasets, kind_names
 from analyzer.ingest import ingest as ingest_files
 from analyzer.provenance import catalog_providers, load_issues, loaded_datasets
 from analyzer.refresh.status import cache_report
@@ -33,7 +33,7 @@ from analyzer.watchlists.entities import find_entities
 
 @command("ingest")
 def ingest(
-    kind: Annotated[str, typer.Argument(help=f"What the files are: {', '.join(sorted(KINDS))}.")],
+    kind: Annotated[str, typer.Argument(help=f"What the files are: {', '.join(kind_names())}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files to load (format detected within the kind).")],
     date: IngestDateOption = None,
     provider: Annotated[

@@ -10,7 +10,7 @@ import typer
 
 from analyzer import output
 from analyzer.errors import ConfigError
-from analyzer.report import FORMATS as REPORT_FORMATS
+from analyzer.output import REPORT_FORMATS
 
 DbOption = Annotated[
     Path | None,

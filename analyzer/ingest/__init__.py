@@ -3,11 +3,13 @@ per file (base.load_file: provenance, idempotence, issues), then brings derived 
 
 The framework knows no kind itself: each capability (analyzer.watchlists, .network, .dns, .ct)
 registers its parsers with `register_kind` and its derived tables with `after_ingest` when it is
-imported, and importing `analyzer` imports them all.
+imported. analyzer.capabilities names them and their kinds; they are imported on the first ingest
+or drop (`load_capabilities`), so that a command which ingests nothing does not load them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 from analyzer import attribution
 from analyzer.attribution import AttributionResult
+from analyzer.capabilities import CAPABILITIES, kind_names
 from analyzer.errors import ConfigError
 from analyzer.ingest.base import LoadContext, LoadResult, Parser, load_file
 from analyzer.workspace import Workspace
@@ -22,6 +25,7 @@ from analyzer.workspace import Workspace
 __all__ = [
     "AFTER_DROP",
     "AFTER_INGEST",
+    "CAPABILITIES",
     "KINDS",
     "PREPARE",
     "DropResult",
@@ -33,8 +37,11 @@ __all__ = [
     "after_ingest",
     "drop_datasets",
     "ingest",
+    "kind_names",
+    "load_capabilities",
     "register_kind",
 ]
+
 
 # Turns the arguments of one ingest into its files and options (a directory into its files, ...).
 Prepare = Callable[[Iterable[str | Path], dict[str, Any]], tuple[list[Path], dict[str, Any]]]
@@ -52,8 +59,17 @@ AFTER_DROP: dict[str, list[Callable[[Workspace], object]]] = {}
 _KEEP_ON_DROP = ("datasets", "refresh_log")
 
 
+def load_capabilities() -> None:
+    """Import every capability (once): their kinds, preparations and hooks are then registered.
+    Loaded by name, as a plugin registry is: the capabilities sit above this framework."""
+    for name in CAPABILITIES:
+        importlib.import_module(name)
+
+
 def register_kind(kind: str, parser: Parser, *, prepare: Prepare | None = None) -> None:
     """Make `kind` loadable; a capability calls this once per kind when it is imported."""
+    if kind not in kind_names():
+        raise ConfigError(f"ingest kind {kind!r} is not declared in analyzer/capabilities.py")
     if kind in KINDS and KINDS[kind] is not parser:
         raise ConfigError(f"ingest kind {kind!r} is registered twice")
     KINDS[kind] = parser
@@ -117,6 +133,7 @@ def drop_datasets(ws: Workspace, dataset_ids: Iterable[int]) -> DropResult:
         if r["table_name"] not in _KEEP_ON_DROP
     ]
     result = DropResult(found)
+    load_capabilities()  # the drop hooks of the datasets' kinds, and every after-ingest hook
     with ws.transaction() as con:
         for table in tables:
             row = con.execute(
@@ -157,9 +174,10 @@ def ingest(
     `attribute=True` ends with the stored attribution up to date (what `analyzer ingest` does); it is
     off by default so that a sequence of ingests computes the attribution once, after the last.
     """
+    load_capabilities()
     parser = KINDS.get(kind)
     if parser is None:
-        raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(sorted(KINDS))}")
+        raise ConfigError(f"unknown kind {kind!r}; expected one of: {', '.join(kind_names())}")
     prepare = PREPARE.get(kind)
     if prepare is not None:
         paths, options = prepare(paths, dict(options or {}))

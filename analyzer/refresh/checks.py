@@ -11,9 +11,6 @@ import json
 import zlib
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from analyzer.ingest.base import open_text
 from analyzer.refresh.registry import Source
 
@@ -31,6 +28,9 @@ class CheckFailed(Exception):
 
 def count_rows(source: Source, path: Path) -> int | None:
     """Records in the file as the registry bounds count them; None when the format has no count."""
+    import pyarrow as pa  # loaded by a refresh, not by every command that imports this package
+    import pyarrow.parquet as pq
+
     fmt = source.format
     try:
         if fmt == "json":
@@ -85,6 +85,8 @@ def _csv_rows(source: Source, path: Path) -> int:
 
 def _parquet_rows(path: Path) -> int:
     """Rows by the Parquet footer; a file without one (cut off) is refused."""
+    import pyarrow.parquet as pq
+
     with path.open("rb") as fh:
         fh.seek(0, 2)
         fh.seek(max(0, fh.tell() - 4))

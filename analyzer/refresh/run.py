@@ -380,6 +380,7 @@ class Refresher:
         kind = source.kind
         if not kind:
             return self._outcome(source, item, entry, "cached_only", f"{why}; cached at {entry.path}")
+        ingest_mod.load_capabilities()
         if kind not in ingest_mod.KINDS:
             return self._outcome(
                 source, item, entry, "cached_only", f"{why}; ingest of {kind} is not available in this build"

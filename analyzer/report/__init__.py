@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.errors import ConfigError
+from analyzer.output import REPORT_FORMATS
 from analyzer.report.html import to_html
 from analyzer.report.model import Report, build_report
 from analyzer.report.query import Filters, entity_services, entity_timeline, provider_summary
@@ -18,7 +19,7 @@ from analyzer.report.text import (
     to_table_text,
 )
 
-FORMATS = ("table", "md", "csv", "json", "html")
+FORMATS = REPORT_FORMATS
 
 __all__ = [
     "FORMATS",

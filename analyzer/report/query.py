@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from analyzer import attribution, labels
 from analyzer.errors import ConfigError, SQLError
 from analyzer.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ENTITY_SERVICE_COLUMNS = (
     "entity_id",

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from analyzer.names import normalize_name
 from analyzer.workspace import Workspace
+
+if TYPE_CHECKING:
+    import polars as pl
 
 COLUMNS = (
     "entity_id",

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import pyarrow as pa
 import yaml
 
 from analyzer.errors import ConfigError
@@ -113,28 +112,33 @@ def stable_key(*parts: Any) -> str:
     return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:40]
 
 
-_ENTITY_SCHEMA = pa.schema(
-    [
-        ("dataset_id", pa.int32()),
-        ("entry_key", pa.string()),
-        ("line", pa.int64()),
-        ("list_code", pa.string()),
-        ("source", pa.string()),
-        ("entity_type", pa.string()),
-        ("name", pa.string()),
-        ("alt_names", pa.list_(pa.string())),
-        ("addresses", pa.list_(pa.string())),
-        ("countries", pa.list_(pa.string())),
-        ("programs", pa.list_(pa.string())),
-        ("listed_on", pa.date32()),
-        ("ended_on", pa.date32()),
-        ("federal_register_notice", pa.string()),
-        ("fr_citations", pa.list_(pa.string())),
-        ("source_list_url", pa.string()),
-        ("source_information_url", pa.string()),
-        ("remarks", pa.string()),
-    ]
-)
+@cache
+def _entity_schema() -> Any:
+    """raw_entities' columns as Arrow (pyarrow loads with the first entry written, not at import)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("dataset_id", pa.int32()),
+            ("entry_key", pa.string()),
+            ("line", pa.int64()),
+            ("list_code", pa.string()),
+            ("source", pa.string()),
+            ("entity_type", pa.string()),
+            ("name", pa.string()),
+            ("alt_names", pa.list_(pa.string())),
+            ("addresses", pa.list_(pa.string())),
+            ("countries", pa.list_(pa.string())),
+            ("programs", pa.list_(pa.string())),
+            ("listed_on", pa.date32()),
+            ("ended_on", pa.date32()),
+            ("federal_register_notice", pa.string()),
+            ("fr_citations", pa.list_(pa.string())),
+            ("source_list_url", pa.string()),
+            ("source_information_url", pa.string()),
+            ("remarks", pa.string()),
+        ]
+    )
 
 
 def _checked(ctx: LoadContext, e: Entry) -> bool:
@@ -166,7 +170,7 @@ def write_entries(ctx: LoadContext, entries: list[Entry]) -> int:
             )
             continue
         seen[e.entry_key] = e.line
-        row = {f: getattr(e, f) for f in _ENTITY_SCHEMA.names if f != "dataset_id"}
+        row = {f: getattr(e, f) for f in _entity_schema().names if f != "dataset_id"}
         rows.append({"dataset_id": ctx.dataset_id, **row})
         name_set: dict[str, str] = {e.name: "primary"}
         for alias in e.alt_names:
@@ -177,7 +181,9 @@ def write_entries(ctx: LoadContext, entries: list[Entry]) -> int:
                 names.append((ctx.dataset_id, e.entry_key, name, kind, norm))
         domains.extend((ctx.dataset_id, e.entry_key, d, note) for d, note in e.domains)
     if rows:
-        arrow_rows = pa.Table.from_pylist(rows, schema=_ENTITY_SCHEMA)  # noqa: F841 - read by DuckDB
+        import pyarrow as pa
+
+        arrow_rows = pa.Table.from_pylist(rows, schema=_entity_schema())  # noqa: F841 - read by DuckDB
         ctx.con.execute("insert into raw_entities by name select * from arrow_rows")
     if names:
         _insert_tuples(
@@ -195,5 +201,7 @@ def write_entries(ctx: LoadContext, entries: list[Entry]) -> int:
 
 def _insert_tuples(ctx: LoadContext, table_name: str, columns: list[str], rows: list[tuple]) -> None:
     """Bulk insert through Arrow: one statement, not one per row."""
+    import pyarrow as pa
+
     data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})  # noqa: F841
     ctx.con.execute(f"insert into {table_name} by name select * from data")  # noqa: S608 - fixed names
