@@ -29,6 +29,9 @@ def test_every_command_is_in_the_registry_with_its_module() -> None:
         (["--db=x.duckdb", "--debug", "report"], "report"),
         (["--db", "sql", "datasets"], "datasets"),  # a database file named like a command
         (["--help"], None),
+        (["--help", "sql"], None),  # the help of analyzer, not of sql
+        (["--db", "x.duckdb", "--help", "report"], None),
+        (["sql", "--help"], "sql"),
         ([], None),
     ],
 )
@@ -72,9 +75,11 @@ def test_sql_loads_no_dataframe_library_nor_the_capabilities(tmp_path: Path) -> 
     assert not {"analyzer.dns", "analyzer.network", "analyzer.ct", "analyzer.cli.report"} & loaded
 
 
-def test_help_lists_every_command(tmp_path: Path) -> None:
+# --help before a command, or before --version, is analyzer's help: every command is listed.
+@pytest.mark.parametrize("args", [["--help"], ["--help", "sql"], ["--help", "--version"]])
+def test_help_lists_every_command(args: list[str]) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "analyzer", "--help"], capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-m", "analyzer", *args], capture_output=True, text=True, check=False, timeout=120
     )
     assert run.returncode == 0, run.stderr
     for name in COMMANDS:
