@@ -7,13 +7,15 @@ Notebook use::
     ws.df("select * from entities where list_code = 'EL'")
     ws.provider_summary(list_code="EL")      # polars DataFrames; arrow=True for Arrow tables
 
-`import analyzer` is light: the notebook API (`Analyzer`, `Workspace`) is imported when first named,
-and the capabilities when something is ingested (analyzer.ingest.load_capabilities), so that a
+`import analyzer` is light: the notebook API (`Analyzer`, `Workspace`) and the subpackages
+(`analyzer.settings`, ...) are imported when first named, and the capabilities when something is ingested (analyzer.ingest.load_capabilities), so that a
 command of the CLI loads only what it runs.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,9 @@ def open(path: str | Path | None = None, *, read_only: bool = False) -> Analyzer
 
 
 def __getattr__(name: str) -> Any:
+    """`Analyzer`, `Workspace` and the subpackages (`analyzer.settings`, `analyzer.network`, ...),
+    each imported when first named: `import analyzer` used to import them all, and notebooks name
+    them so. Not a private name: `analyzer.__main__` would run the CLI."""
     if name == "Analyzer":
         from analyzer.api import Analyzer
 
@@ -43,4 +48,11 @@ def __getattr__(name: str) -> Any:
         from analyzer.workspace import Workspace
 
         return Workspace
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'analyzer' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """What a notebook completes after `analyzer.`: the lazy names too."""
+    return sorted({*globals(), *__all__})

@@ -29,6 +29,9 @@ def test_every_command_is_in_the_registry_with_its_module() -> None:
         (["--db=x.duckdb", "--debug", "report"], "report"),
         (["--db", "sql", "datasets"], "datasets"),  # a database file named like a command
         (["--help"], None),
+        (["--help", "sql"], None),  # the help of analyzer, not of sql
+        (["--db", "x.duckdb", "--help", "report"], None),
+        (["sql", "--help"], "sql"),
         ([], None),
     ],
 )
@@ -72,10 +75,41 @@ def test_sql_loads_no_dataframe_library_nor_the_capabilities(tmp_path: Path) -> 
     assert not {"analyzer.dns", "analyzer.network", "analyzer.ct", "analyzer.cli.report"} & loaded
 
 
-def test_help_lists_every_command(tmp_path: Path) -> None:
+# --help before a command, or before --version, is analyzer's help: every command is listed.
+@pytest.mark.parametrize("args", [["--help"], ["--help", "sql"], ["--help", "--version"]])
+def test_help_lists_every_command(args: list[str]) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "analyzer", "--help"], capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-m", "analyzer", *args], capture_output=True, text=True, check=False, timeout=120
     )
     assert run.returncode == 0, run.stderr
     for name in COMMANDS:
         assert name in run.stdout
+
+
+_NOTEBOOK = """
+import json, sys
+import analyzer
+light = sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "polars", "pyarrow", "analyzer"))
+named = [analyzer.settings.__name__, analyzer.ct.__name__, analyzer.lookup.__name__, analyzer.Analyzer.__name__]
+print(json.dumps({
+    "light": light,
+    "named": named,
+    "dir": [n for n in ("Analyzer", "Workspace", "open") if n in dir(analyzer)],
+    "missing": [hasattr(analyzer, n) for n in ("nope", "__main__")],
+}))
+"""
+
+
+def test_import_analyzer_is_light_and_names_the_subpackages_as_it_did() -> None:
+    """`import analyzer` loads no capability and no DataFrame library, yet `analyzer.settings`,
+    `analyzer.ct`, ... are there when named (a notebook's `analyzer.<TAB>` lists the lazy names too),
+    and naming what does not exist is an AttributeError (`analyzer.__main__` does not run the CLI)."""
+    run = subprocess.run(
+        [sys.executable, "-c", _NOTEBOOK], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["light"] == ["analyzer", "analyzer.version"]
+    assert seen["named"] == ["analyzer.settings", "analyzer.ct", "analyzer.lookup", "Analyzer"]
+    assert seen["dir"] == ["Analyzer", "Workspace", "open"]
+    assert seen["missing"] == [False, False]

@@ -128,11 +128,14 @@ def load_commands(modules: list[str] | None = None) -> None:
 
 def command_named(argv: list[str]) -> str | None:
     """The command an argument list runs: its first word that is neither an option nor the value of
-    the global --db (None for `analyzer --help`)."""
+    the global --db. None when there is none, or when --help comes first (`analyzer --help sql` is
+    the help of analyzer, which lists every command)."""
     args = iter(argv)
     for arg in args:
         if arg == "--db":
             next(args, None)
+        elif arg == "--help":
+            return None
         elif not arg.startswith("-"):
             return arg
     return None
@@ -141,9 +144,10 @@ def command_named(argv: list[str]) -> str | None:
 def main() -> None:
     """Console-script entry point: the command's own module, or all of them (help, a misspelt
     command: typer then lists or suggests from every command)."""
-    name = command_named(sys.argv[1:])
+    args = sys.argv[1:]
+    name = command_named(args)
     if name in COMMANDS:
         load_commands([COMMANDS[name]])
-    elif name is not None or "--version" not in sys.argv[1:]:  # `--version` alone needs no command
+    elif name is not None or "--version" not in args or "--help" in args:  # `--version` alone: none
         load_commands()
     app()
