@@ -8,8 +8,8 @@ Notebook use::
     ws.provider_summary(list_code="EL")      # polars DataFrames; arrow=True for Arrow tables
 
 `import analyzer` is light: the notebook API (`Analyzer`, `Workspace`) and the subpackages
-(`analyzer.settings`, ...) are imported when first named, and the capabilities when something is ingested (analyzer.ingest.load_capabilities), so that a
-command of the CLI loads only what it runs.
+(`analyzer.settings`, ...) are imported when first named, and the capabilities when something is
+ingested (analyzer.ingest.load_capabilities), so that a command of the CLI loads only what it runs.
 """
 
 from __future__ import annotations
