@@ -500,3 +500,30 @@ def test_bulk_lookup_in_many_small_parts_keeps_the_input_order(data: Path, db_fi
     assert [line.split(",")[1] for line in as_csv.stdout.splitlines()[1:]] == texts
     rows = [line for line in as_table.stdout.splitlines() if re.search(r"\d+\.\d+\.\d+\.\d+", line)]
     assert [re.findall(r"\b(?:\d+\.){3}\d+\b", line)[0] for line in rows] == texts
+
+
+def test_reading_the_point_store_leaves_duckdb_on_its_threads(
+    data: Path, db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk lookup reads the store on one thread (one batch, in the table's order), then gives
+    DuckDB back the threads it was configured with; the answers are the lookup's."""
+    import polars as pl
+
+    from analyzer import output
+    from analyzer.network.points import Ip4Points
+
+    monkeypatch.setenv("ANALYZER_DUCKDB_THREADS", "2")
+    net = data / "network"
+    with Workspace(db_file) as ws:
+        ingest(ws, "pfx2as", [net / "routeviews-rv2-20240101-1200.pfx2as"])
+        ingest(ws, "as2org", [net / "20240101.as-org2info.txt"])
+    texts = ["1.1.1.1", "8.8.8.8", "3.5.140.1", "203.0.113.9"]
+    with Workspace(db_file) as ws:
+        points = Ip4Points(ws)
+        rows = points.attribute(pl.Series(texts), list(COLUMNS)).to_pylist()
+        lines = b"".join(output.json_line_buffers(points.json_tails(pl.Series(texts))))
+        assert ws.con.execute("select current_setting('threads')").fetchall() == [(2,)]
+        assert rows == attribute_addresses(ws, texts)
+    assert [json.loads(line) for line in lines.splitlines()] == json.loads(
+        json.dumps([output.jsonable(r) for r in rows])
+    )

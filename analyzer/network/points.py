@@ -112,10 +112,9 @@ class Ip4Points:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.names = ensure_points(ws)
-        points = self._column("point::uinteger as point, head_id, rest_id")  # below 2**32 (sql/27)
-        self.points = points.column("point").to_numpy()
-        self.head_ids = points.column("head_id").to_numpy()
-        self.rest_ids = points.column("rest_id").to_numpy()
+        # below 2**32 (sql/27); a point is its own order key, not read twice
+        points = _frame(ws.con, f"select point::uinteger as point, head_id, rest_id from {self.names[0]}")  # noqa: S608
+        self.points, self.head_ids, self.rest_ids = (points.to_series(i).to_numpy() for i in range(3))
         self._json: tuple[pl.Series | str, pl.Series, pl.Series] | None = None
         self._rows: tuple[pa.Table, pa.Table, pa.Array] | None = None
 
@@ -160,23 +159,23 @@ class Ip4Points:
         search and gathers are left to whoever renders the part (the render threads of a bulk
         lookup), as they only read arrays in memory."""
         if self._json is None:
-            heads = self._parts(self.names[1], "head_id", "json").column(0)
-            rests = self._parts(self.names[2], "rest_id", "json").column(0)
-            routes = self._column("route_json").column(0)
+            con, (points, heads, rests) = self.ws.con, self.names
+            heads = _frame(con, f"select head_id, json from {heads}").to_series(1)  # noqa: S608
+            rests = _frame(con, f"select rest_id, json from {rests}").to_series(1)  # noqa: S608
+            routes = _frame(con, f"select point::uinteger, route_json from {points}").to_series(1)  # noqa: S608
             # escaped once here (a bidi control in an AS name ...), not in every line written; a
             # head carries the text around it, and a single head (no published range, as with only
             # a routing table) is the same text on every line, not a column to gather
-            around = json_texts(pl.Series(heads))
+            around = json_texts(heads)
             around = pl.select(
                 pl.concat_str([pl.lit('"'), pl.lit(around), pl.lit(f',"{_SPLIT}":')])
             ).to_series()
             self._json = (
                 around.item() if len(around) == 1 else around,
-                json_texts(pl.Series(rests)),
-                json_texts(pl.Series(routes)),
+                json_texts(rests),
+                json_texts(routes),
             )
             del heads, rests, routes
-            pa.default_memory_pool().release_unused()  # what reading them took, before the chunks
         return JsonParts(functools.partial(self._json_pieces, self._json, texts, ints))
 
     def _json_pieces(
@@ -192,11 +191,51 @@ def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
     """The rows of `query` by its first column `_order` (dropped), sorted here when DuckDB did not
     give them in that order: an `order by` in the query would sort every time, with a sort's
     memory, rows that a table's scan gives in order already."""
-    table = con.sql(query).to_arrow_table().combine_chunks()
+    threads = _begin_read(con)
+    try:
+        table = con.sql(query).to_arrow_table(_ONE_BATCH).combine_chunks()  # one chunk: no copy
+    finally:
+        _end_read(con, threads)
     order = table.column("_order").to_numpy()
     if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
         table = table.take(np.argsort(order, kind="stable"))
     return table.drop_columns(["_order"])
+
+
+# Rows a result may have and still come in one batch: one chunk to search and gather, no copy of
+# several chunks into one.
+_ONE_BATCH = 1 << 30
+
+
+def _begin_read(con: duckdb.DuckDBPyConnection) -> int:
+    """Before a read of the store: DuckDB on one thread (a scan then gives its rows in one batch
+    and in the table's order, without a buffer per thread); the thread count it had."""
+    row = first_row(con.execute("select current_setting('threads')"))
+    assert row is not None
+    con.execute("set threads = 1")
+    return int(row[0])
+
+
+def _end_read(con: duckdb.DuckDBPyConnection, threads: int) -> None:
+    """After a read of the store: the thread count it had."""
+    con.execute(f"set threads = {int(threads)}")
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    """The rows of `query` by its first column (a unique key) as a polars frame of one chunk, read
+    straight into polars (.pl(): no Arrow table to copy). Sorted here only when the scan did not
+    give them in key order (see _ordered)."""
+    threads = _begin_read(con)
+    try:
+        frame = con.sql(query).pl(_ONE_BATCH)
+    finally:
+        _end_read(con, threads)
+    if frame.n_chunks() > 1:
+        frame = frame.rechunk()
+    key = frame.to_series(0).to_numpy()
+    if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
+        frame = frame.sort(frame.columns[0])
+    return frame
 
 
 def points_fingerprint(ws: Workspace) -> str:
