@@ -105,7 +105,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
 # Each command and the module of analyzer/cli that defines it. `main` imports only the module of
 # the command being run: importing every command module, and all the library they use, was most of
-# the start-up time of a command. tests/test_cli.py checks this against the commands registered.
+# the start-up time of a command. tests/test_cli_startup.py checks it against the commands registered.
 COMMANDS = {
     **dict.fromkeys(
         ("ingest", "attribute", "services", "datasets", "entities", "providers", "sql", "demo", "check"),
