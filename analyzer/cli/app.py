@@ -148,6 +148,8 @@ def main() -> None:
     name = command_named(args)
     if name in COMMANDS:
         load_commands([COMMANDS[name]])
-    elif name is not None or "--version" not in args or "--help" in args:  # `--version` alone: none
+    elif name is None and "--version" in args and "--help" not in args:
+        pass  # `--version` alone needs no command
+    else:
         load_commands()
     app()

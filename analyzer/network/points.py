@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -191,11 +193,8 @@ def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
     """The rows of `query` by its first column `_order` (dropped), sorted here when DuckDB did not
     give them in that order: an `order by` in the query would sort every time, with a sort's
     memory, rows that a table's scan gives in order already."""
-    threads = _begin_read(con)
-    try:
+    with _one_thread(con):
         table = con.sql(query).to_arrow_table(_ONE_BATCH).combine_chunks()  # one chunk: no copy
-    finally:
-        _end_read(con, threads)
     order = table.column("_order").to_numpy()
     if len(order) > 1 and not bool((order[1:] > order[:-1]).all()):
         table = table.take(np.argsort(order, kind="stable"))
@@ -207,29 +206,25 @@ def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
 _ONE_BATCH = 1 << 30
 
 
-def _begin_read(con: duckdb.DuckDBPyConnection) -> int:
-    """Before a read of the store: DuckDB on one thread (a scan then gives its rows in one batch
-    and in the table's order, without a buffer per thread); the thread count it had."""
+@contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A read of the store with DuckDB on one thread (a scan then gives its rows in one batch and
+    in the table's order, without a buffer per thread), then the thread count it had."""
     row = first_row(con.execute("select current_setting('threads')"))
     assert row is not None
     con.execute("set threads = 1")
-    return int(row[0])
-
-
-def _end_read(con: duckdb.DuckDBPyConnection, threads: int) -> None:
-    """After a read of the store: the thread count it had."""
-    con.execute(f"set threads = {int(threads)}")
+    try:
+        yield
+    finally:
+        con.execute(f"set threads = {int(row[0])}")
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
     """The rows of `query` by its first column (a unique key) as a polars frame of one chunk, read
     straight into polars (.pl(): no Arrow table to copy). Sorted here only when the scan did not
     give them in key order (see _ordered)."""
-    threads = _begin_read(con)
-    try:
+    with _one_thread(con):
         frame = con.sql(query).pl(_ONE_BATCH)
-    finally:
-        _end_read(con, threads)
     if frame.n_chunks() > 1:
         frame = frame.rechunk()
     key = frame.to_series(0).to_numpy()
