@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from analyzer.cli import load_commands
+from analyzer.ingest import load_capabilities
 from analyzer.settings import OFFLINE
 from analyzer.workspace import Workspace
 
@@ -23,6 +24,9 @@ DATA = Path(__file__).parent / "data"
 os.environ.setdefault("ANALYZER_CACHE_DIR", tempfile.mkdtemp(prefix="analyzer-test-cache-"))
 # The CLI's main() registers only the command it runs; tests invoke `app` itself with every command.
 load_commands()
+# Every ingest kind registered from the start, as in a process that has ingested once: tests read and
+# patch analyzer.ingest.KINDS directly (only_watchlist_kinds below, test_refresh_run).
+load_capabilities()
 
 
 def _loopback(host: object) -> bool:

@@ -16,8 +16,9 @@ from spark_support import TEST_CONF, assert_same_rows, duckdb_rows, needs_spark,
 from test_golden import CASES, date_of, inputs
 
 from analyzer import attribution, domain_store
+from analyzer.capabilities import kind_names
 from analyzer.export import export_parquet
-from analyzer.ingest import KINDS, ingest
+from analyzer.ingest import ingest
 from analyzer.workspace import Workspace
 
 pytestmark = needs_spark
@@ -43,7 +44,7 @@ def run_job(spark, ws: Workspace, tmp: Path, extra: tuple[str, ...] = ()) -> Pat
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden_case_same_rows_on_spark(spark, case: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    needed = sorted({kind for kind, _, _ in inputs(case)} - set(KINDS))
+    needed = sorted({kind for kind, _, _ in inputs(case)} - set(kind_names()))
     if needed:
         pytest.skip(f"ingest kind(s) {', '.join(needed)} not in this version yet")
     with Workspace(tmp_path / "case.duckdb") as ws:
