@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import yaml
 
 from analyzer import labels
 from analyzer.errors import ConfigError
 from analyzer.meta import get_meta, set_meta
-from analyzer.resources import datasets_dir
+from analyzer.resources import catalog_files, datasets_dir, hand_files, peer_files
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Bump when the loader writes the tables differently, so unchanged files are still reloaded.
 LOADER_VERSION = "2"
@@ -62,21 +64,6 @@ class Catalog:
     ca_names: list[tuple[str, str]] = field(default_factory=list)
     tokens: list[tuple[str, str, str]] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
-
-
-def hand_files(root: Path | None = None) -> list[Path]:
-    root = root or datasets_dir()
-    return [root / "providers.yaml", *sorted((root / "providers.d").glob("*.yaml"))]
-
-
-def peer_files(root: Path | None = None) -> list[Path]:
-    """Peer catalog files; mapping.yaml is the importer's input, not catalog data."""
-    root = root or datasets_dir()
-    return [p for p in sorted((root / "providers.d" / "peers").glob("*.yaml")) if p.name != "mapping.yaml"]
-
-
-def catalog_files(root: Path | None = None) -> list[Path]:
-    return [p for p in (*hand_files(root), *peer_files(root)) if p.exists()]
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -82,19 +82,23 @@ Part = pa.Table | JsonParts | list[dict[str, Any]]
 
 
 def stream_lookup(
-    ws: Workspace, chunks: Iterable[list[str] | bytes], *, as_json: bool = False
+    ws: Workspace,
+    chunks: Iterable[list[str] | bytes],
+    *,
+    as_json: bool = False,
+    points: Ip4Points | None = None,
 ) -> Iterator[Part]:
     """The answers of `lookup`, chunk by chunk, in input order, with bounded memory: a chunk's
     dotted-quad IPv4 addresses by a binary search over the stored points (analyzer.network.points),
     other addresses through attribute_arrow, hostnames through the hostname lookup. The same rows
     as `lookup` (tests/test_network_lookup.py compares them). A chunk is a list of texts or a block
-    of input lines (UTF-8 bytes); a block of bare IPv4 lines is parsed by numpy in one go."""
-    points: Ip4Points | None = None
+    of input lines (UTF-8 bytes); a block of bare IPv4 lines is parsed by numpy in one go.
+    `points`: the store to search (loaded on first use), for a caller that exports it after."""
+    points = points or Ip4Points(ws)
     for lines in chunks:
         if isinstance(lines, bytes):
             quads = ipv4_block(lines)
             if quads is not None:
-                points = points or Ip4Points(ws)
                 texts, ints = quads
                 yield (
                     points.json_tails(texts, ints)
@@ -117,7 +121,6 @@ def stream_lookup(
             run = texts.slice(int(start), int(end - start))
             kind = kinds[start]
             if kind == 0:
-                points = points or Ip4Points(ws)
                 yield points.json_tails(run) if as_json else points.attribute(run, list(COLUMNS))
             elif kind == 1:
                 yield attribute_arrow(ws, run.to_arrow())

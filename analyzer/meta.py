@@ -3,9 +3,12 @@ input fingerprints), one key/value table read and written only through these two
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
 
 from analyzer.cursors import first_row
+
+if TYPE_CHECKING:
+    import duckdb
 
 TABLE_DDL = "create table if not exists analyzer_meta (key varchar primary key, value varchar)"
 

@@ -8,7 +8,9 @@ current directory.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -46,6 +48,35 @@ def sql_dir() -> Path:
 
 def datasets_dir() -> Path:
     return project_root() / "datasets"
+
+
+def hand_files(root: Path | None = None) -> list[Path]:
+    root = root or datasets_dir()
+    return [root / "providers.yaml", *sorted((root / "providers.d").glob("*.yaml"))]
+
+
+def peer_files(root: Path | None = None) -> list[Path]:
+    """Peer catalog files; mapping.yaml is the importer's input, not catalog data."""
+    root = root or datasets_dir()
+    return [p for p in sorted((root / "providers.d" / "peers").glob("*.yaml")) if p.name != "mapping.yaml"]
+
+
+def catalog_files(root: Path | None = None) -> list[Path]:
+    return [p for p in (*hand_files(root), *peer_files(root)) if p.exists()]
+
+
+def sql_files(folder: Path | None = None) -> list[Path]:
+    """The `sql/` files in the order they are applied (by file name: layer number first)."""
+    return sorted((folder or sql_dir()).glob("*.sql"))
+
+
+def files_digest(files: Sequence[Path]) -> str:
+    """A digest of the files' names and bytes, in order (the `sql_digest` a database records)."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def shipped_file(relative: str) -> Path:

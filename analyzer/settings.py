@@ -5,13 +5,26 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from analyzer.errors import ConfigError
 
+if TYPE_CHECKING:
+    import duckdb
+
 DEFAULT_DB = "analyzer.duckdb"
 DEMO_DB = "analyzer-demo.duckdb"
+CACHE_ENV = "ANALYZER_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Where analyzer keeps what it can rebuild (empty-database templates, the bulk lookup's point
+    files): `$ANALYZER_CACHE_DIR`, else `$XDG_CACHE_HOME/analyzer` (~/.cache/analyzer)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "analyzer"
 
 
 # DuckDB opens `md:x` (MotherDuck), `s3://...`, `http://...` as remote databases: a scheme prefix.
@@ -72,6 +85,8 @@ def duckdb_config() -> dict[str, str]:
 
 def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the offline settings (every connection analyzer opens)."""
+    import duckdb  # here: the bulk lookup of plain addresses runs without it (analyzer.lookup_file)
+
     return duckdb.connect(path, read_only=read_only, config=duckdb_config())
 
 

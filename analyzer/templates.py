@@ -19,17 +19,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-CACHE_ENV = "ANALYZER_CACHE_DIR"
+from analyzer.settings import cache_dir
+
 _PREFIX = "empty-"
-
-
-def cache_dir() -> Path:
-    """`$ANALYZER_CACHE_DIR`, else `$XDG_CACHE_HOME/analyzer` (~/.cache/analyzer)."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "analyzer"
 
 
 def seed(path: Path, key: str, build: Callable[[Path], None]) -> bool:

@@ -17,7 +17,7 @@ from analyzer.cursors import arrow_of, first_row
 from analyzer.errors import ConfigError, SQLError
 from analyzer.meta import TABLE_DDL, get_meta, set_meta
 from analyzer.psl import load_public_suffixes, psl_in_use
-from analyzer.resources import sql_dir
+from analyzer.resources import files_digest, sql_files
 
 # polars and pyarrow load with the first `df`/`arrow` call: commands that fetch rows never need them.
 if TYPE_CHECKING:
@@ -64,24 +64,11 @@ MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
 _VIEW_NAME = re.compile(r"^\s*create\s+or\s+replace\s+view\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 
 
-def sql_files(folder: Path | None = None) -> list[Path]:
-    """The `sql/` files in the order they are applied (by file name: layer number first)."""
-    return sorted((folder or sql_dir()).glob("*.sql"))
-
-
-def _digest(files: Sequence[Path]) -> str:
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 def template_key() -> str:
     """What an empty database holds, as a digest: DuckDB's file format, the schema, sql/, the
     provider catalog and the Public Suffix List in use."""
     h = hashlib.sha256()
-    for part in (duckdb.__version__, str(SCHEMA_VERSION), TABLE_DDL, _digest(sql_files())):
+    for part in (duckdb.__version__, str(SCHEMA_VERSION), TABLE_DDL, files_digest(sql_files())):
         h.update(part.encode() + b"\0")
     h.update(catalog_digest(catalog_files()).encode() + b"\0")
     h.update(hashlib.sha256(psl_in_use().read_bytes()).digest())
@@ -203,7 +190,7 @@ class Workspace:
     def apply_sql(self, *, force: bool = False) -> None:
         """Apply every `sql/` file in order, unless the same files were applied already."""
         files = sql_files()
-        digest = _digest(files)
+        digest = files_digest(files)
         if not force and self._meta("sql_digest") == digest:
             return
         self.con.begin()

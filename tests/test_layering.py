@@ -39,9 +39,11 @@ LAYERS: list[tuple[str, set[str]]] = [
             "safe_text",
             "templates",
             "capabilities",
+            "ipv4_text",
         },
     ),
     ("reference data the workspace loads", {"catalog"}),
+    ("the bulk lookup's point file: numpy, no engine", {"lookup_file"}),
     ("workspace", {"workspace"}),
     ("shared views computed once", {"materialize"}),
     ("stored answers and provenance", {"attribution", "domain_store", "provenance"}),
@@ -71,6 +73,14 @@ LATE_IMPORTS = {
         "analyzer.cli.spark",
         "analyzer.spark.__main__",
     ): "pyspark and sqlglot are an optional extra: loaded when the command runs",
+    (
+        "analyzer.cli.app",
+        "analyzer.workspace",
+    ): "DuckDB loads when a command opens a database: a bulk lookup answered from the point file never does",
+    (
+        "analyzer.cli.network",
+        "analyzer.cli.lookup_engine",
+    ): "the engine loads when the point file cannot answer (analyzer.lookup_file)",
     (
         "analyzer.spark.__main__",
         "analyzer.spark.job",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import templates, workspace
+from analyzer import settings, templates, workspace
 from analyzer.workspace import Workspace
 
 TABLES = ("catalog_providers", "catalog_hostnames", "catalog_asns", "public_suffixes", "analyzer_meta")
@@ -24,7 +24,7 @@ def _contents(path: Path) -> dict[str, list[tuple]]:
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
-    monkeypatch.setenv(templates.CACHE_ENV, str(folder))
+    monkeypatch.setenv(settings.CACHE_ENV, str(folder))
     return folder
 
 
@@ -62,7 +62,7 @@ def test_without_a_writable_cache_the_database_is_prepared_in_place(
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    monkeypatch.setenv(templates.CACHE_ENV, str(blocker))
+    monkeypatch.setenv(settings.CACHE_ENV, str(blocker))
     with Workspace(tmp_path / "a.duckdb") as ws:
         assert ws.rows("select count(*) as n from catalog_providers")[0]["n"] > 100
     assert blocker.read_text() == "x"

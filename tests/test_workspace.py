@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analyzer import settings, workspace
+from analyzer import resources, settings, workspace
 from analyzer.errors import ConfigError, SQLError
 from analyzer.workspace import SCHEMA_VERSION, Workspace, sql_files
 
@@ -95,7 +95,7 @@ def test_a_failing_view_names_its_file(tmp_path: Path, monkeypatch: pytest.Monke
     (folder / "99_attr_broken.sql").write_text(
         "create or replace view attr_broken as select * from no_such_table", encoding="utf-8"
     )
-    monkeypatch.setattr(workspace, "sql_dir", lambda: folder)
+    monkeypatch.setattr(resources, "sql_dir", lambda: folder)
     with pytest.raises(SQLError, match=r"view attr_broken failed in sql/99_attr_broken.sql: .*no_such_table"):
         Workspace(":memory:")
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -17,7 +17,9 @@ from analyzer.cli.options import DbOption
 from analyzer.errors import AnalyzerError
 from analyzer.safe_text import SafeConsole, text, visible
 from analyzer.version import __version__
-from analyzer.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from analyzer.workspace import Workspace
 
 app = typer.Typer(
     name="analyzer",
@@ -63,6 +65,8 @@ def db_path(db: Path | None = None) -> Path | None:
 
 @contextmanager
 def workspace(db: Path | None = None, *, read_only: bool = False) -> Iterator[Workspace]:
+    from analyzer.workspace import open_workspace  # here: not every command opens the engine
+
     ws = open_workspace(db_path(db), read_only=read_only)
     try:
         yield ws

@@ -24,15 +24,20 @@ import functools
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from analyzer.catalog import catalog_digest
 from analyzer.cursors import first_row
+from analyzer.ipv4_text import parse_block
+from analyzer.lookup_file import Contents, identity
 from analyzer.meta import get_meta, set_meta
 from analyzer.output import JsonParts
+from analyzer.resources import catalog_files, files_digest, sql_files
 from analyzer.safe_text import json_texts
 from analyzer.workspace import Workspace
 
@@ -63,45 +68,19 @@ def ipv4_int(texts: pl.Series) -> np.ndarray:
     return parts.select(value.alias("ip"))["ip"].to_numpy()
 
 
-# The bytes a block of bare dotted-quad lines may hold: digits, dots and newlines.
-_QUAD_BYTES = b"0123456789.\n"
-
-
 def ipv4_block(block: bytes) -> tuple[pl.Series, np.ndarray] | None:
-    """The texts and integers of a block of lines that are all dotted-quad IPv4 addresses (no
-    spaces, no empty line; the last newline optional), decided and parsed by numpy over the bytes
-    at once; None when any line is something else (the caller then takes the general path)."""
-    if not block or block.translate(None, _QUAD_BYTES):  # a byte that is not a digit, dot or newline
+    """The texts and integers of a block of lines that are all dotted-quad IPv4 addresses
+    (analyzer.ipv4_text); None when any line is something else."""
+    quads = parse_block(block)
+    if quads is None:
         return None
-    if not block.endswith(b"\n"):
-        block += b"\n"
-    size = len(block)
-    buf = np.frombuffer(block + b"\n\n", dtype=np.uint8)  # two more: a field's third digit is read
-    newline = buf[:size] == 10
-    ends = np.flatnonzero(newline | (buf[:size] == 46))  # the end of every field: a dot or the newline
-    lines = int(np.count_nonzero(newline))
-    if len(ends) != 4 * lines or not bool(newline[ends[3::4]].all()):
-        return None  # some line has not exactly three dots
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    width = ends - starts
-    if bool((width < 1).any() | (width > 3).any()):
-        return None
-    first = buf[starts].astype(np.int16) - 48
-    second = buf[starts + 1].astype(np.int16) - 48
-    third = buf[starts + 2].astype(np.int16) - 48
-    value = np.where(
-        width == 1, first, np.where(width == 2, first * 10 + second, first * 100 + second * 10 + third)
-    )
-    if bool(((width > 1) & (first == 0)).any() | (value > 255).any()):
-        return None  # a leading zero (ipaddress refuses it) or an octet over 255
-    octets = value.astype(np.uint32).reshape(lines, 4)
-    ints = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+    block, ints, _, ends = quads
+    lines = len(ints)
+    buf = np.frombuffer(block, dtype=np.uint8)
     # the texts as one Arrow string array over the block's bytes without its newlines, not a str per line
     offsets = np.zeros(lines + 1, dtype=np.int32)
-    offsets[1:] = ends[3::4] + 1 - np.arange(1, lines + 1)
-    data = pa.py_buffer(buf[:size][~newline])
+    offsets[1:] = ends + 1 - np.arange(1, lines + 1)
+    data = pa.py_buffer(buf[buf != 10])
     texts = pl.Series("address", pa.StringArray.from_buffers(lines, pa.py_buffer(offsets), data))
     return texts, ints
 
@@ -113,16 +92,26 @@ class Ip4Points:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self.names = ensure_points(ws)
-        # below 2**32 (sql/27); a point is its own order key, not read twice
-        points = _frame(ws.con, f"select point::uinteger as point, head_id, rest_id from {self.names[0]}")  # noqa: S608
-        self.points, self.head_ids, self.rest_ids = (points.to_series(i).to_numpy() for i in range(3))
+        self._loaded = False
         self._json: tuple[pl.Series | str, pl.Series, pl.Series] | None = None
         self._rows: tuple[pa.Table, pa.Table, pa.Array] | None = None
+
+    def _load(self) -> None:
+        """The store (built first when stale) and the points: on first use, so a bulk lookup of
+        hostnames only reads none of it."""
+        if self._loaded:
+            return
+        self.names = ensure_points(self.ws)
+        # below 2**32 (sql/27); a point is its own order key, not read twice
+        query = f"select point::uinteger as point, head_id, rest_id from {self.names[0]}"  # noqa: S608
+        points = _frame(self.ws.con, query)
+        self.points, self.head_ids, self.rest_ids = (points.to_series(i).to_numpy() for i in range(3))
+        self._loaded = True
 
     def _index(self, texts: pl.Series, ints: np.ndarray | None) -> np.ndarray:
         """The point of each address: a binary search of the sorted addresses (numpy narrows each
         search by the one before, several times faster than searching them in input order)."""
+        self._load()
         ints = ipv4_int(texts) if ints is None else ints
         order = np.argsort(ints)  # equal addresses find the same point: any order of ties will do
         at = np.empty(len(ints), dtype=np.int64)
@@ -139,6 +128,7 @@ class Ip4Points:
 
     def attribute(self, texts: pl.Series, columns: list[str], ints: np.ndarray | None = None) -> pa.Table:
         """One row per text, in order: the row of its point with `address` = the text."""
+        self._load()
         if self._rows is None:
             heads = self._parts(self.names[1], "head_id", "* exclude (head_id, json, _key)")
             rests = self._parts(self.names[2], "rest_id", "* exclude (rest_id, json, _key)")
@@ -160,6 +150,7 @@ class Ip4Points:
         The stored texts are loaded here, in the caller's thread (it holds the connection); the
         search and gathers are left to whoever renders the part (the render threads of a bulk
         lookup), as they only read arrays in memory."""
+        self._load()
         if self._json is None:
             con, (points, heads, rests) = self.ws.con, self.names
             heads = _frame(con, f"select head_id, json from {heads}").to_series(1)  # noqa: S608
@@ -180,6 +171,36 @@ class Ip4Points:
             del heads, rests, routes
         return JsonParts(functools.partial(self._json_pieces, self._json, texts, ints))
 
+    def contents(self) -> Contents | None:
+        """What a point file holds (analyzer.lookup_file), once json_tails has loaded the texts,
+        with the identity of the database file: taken after a checkpoint (the file then holds
+        every change), while this read-write connection still locks out other writers. None before
+        the texts are loaded, on a read-only database or when the database's sql/ and catalog
+        digests are not the installed files' (the point file records the installed files, and must
+        not outlive them with the answers of others)."""
+        if self._json is None or self.ws.read_only or self.ws.path.startswith(":memory:"):
+            return None
+        installed = {
+            "sql_digest": files_digest(sql_files()),
+            "catalog_digest": catalog_digest(catalog_files()),
+        }
+        if any(get_meta(self.ws.con, key) != value for key, value in installed.items()):
+            return None
+        self.ws.con.execute("checkpoint")
+        stamp = identity(Path(self.ws.path))
+        if stamp is None:
+            return None
+        heads, rests, routes = self._json
+        return Contents(
+            points=self.points,
+            head_ids=self.head_ids,
+            rest_ids=self.rest_ids,
+            heads=_packed(pl.Series([heads]) if isinstance(heads, str) else heads),
+            routes=_packed(routes),
+            rests=_packed(rests, "\n"),
+            identity=stamp,
+        )
+
     def _json_pieces(
         self, stored: tuple[pl.Series | str, pl.Series, pl.Series], texts: pl.Series, ints: np.ndarray | None
     ) -> list[pl.Series | str]:
@@ -187,6 +208,19 @@ class Ip4Points:
         at = self._index(texts, ints)
         head = heads if isinstance(heads, str) else heads.gather(self.head_ids[at])
         return ['{"address":"', texts, head, routes.gather(at), rests.gather(self.rest_ids[at])]
+
+
+def _packed(texts: pl.Series, suffix: str = "") -> tuple[np.ndarray, memoryview]:
+    """Texts as the offsets of each in one buffer, and the buffer (each text followed by
+    `suffix`): Arrow's own offsets and bytes, not a copy of them."""
+    if suffix:
+        texts = pl.select(pl.lit(texts) + suffix).to_series()
+    array = texts.to_arrow()
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    array = array.cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], np.int64, len(array) + 1, 8 * array.offset)
+    first, last = int(offsets[0]), int(offsets[-1])
+    return offsets - first, memoryview(array.buffers()[2])[first:last]
 
 
 def _ordered(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:

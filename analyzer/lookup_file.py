@@ -1,0 +1,307 @@
+"""The bulk IPv4 lookup without the engine: a database's point store (analyzer.network.points) as one
+file that numpy maps, so `analyzer lookup - --json` over plain addresses loads neither DuckDB nor
+polars nor pyarrow. Their code alone is resident at more than pyasn's whole process on a full table.
+
+The engine's bulk lookup writes the file after it has used the store (`save`), into the cache
+folder (analyzer.settings.cache_dir, `lookup/`), one file per database path. The file answers
+only while it is certain to give the engine's bytes (`current`):
+- the database is unchanged: the file records the identity of the database file and of its WAL
+  (device, inode, size, modification and change times), taken after the engine closed it; any
+  write since changes them;
+- the installed analyzer would not rebuild the store: the store's fingerprint
+  (analyzer.network.points.points_fingerprint) is made of the network datasets, which live in the
+  database, and of the digests of the sql/ files and the provider catalog. The file is written
+  only when the database's digests are the installed files' and records each of those files by
+  path, size and modification time: an upgrade or an edit changes them.
+Otherwise, or when the file is damaged, the engine answers (and writes a new file).
+
+A JSON line is the engine's: '{"address":"', the address, the head text of the point (published
+range columns), the route prefix and the rest (origins, AS organisation, providers) with the
+newline, each stored once as the engine rendered and escaped it; a line is joined by bytes.join
+over slices of the mapped file, so no Python object outlives its block.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain, repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analyzer import settings
+from analyzer.ipv4_text import parse_block
+from analyzer.resources import catalog_files, sql_files
+from analyzer.version import __version__
+
+MAGIC = b"analyzer ip4 points\n"
+FORMAT = 1
+_ALIGN = 64
+_ADDRESS = b'{"address":"'
+# Lines joined at once: their texts and the joined bytes are what a lookup holds beyond the file.
+LINES_PER_PART = 1024
+
+
+def location(db: Path) -> Path:
+    """The file of the database at `db` (by its real path)."""
+    real = os.path.realpath(db).encode()
+    key = f"{zlib.crc32(real):08x}{zlib.adler32(real):08x}"  # the header names the database itself
+    return settings.cache_dir() / "lookup" / f"{key}.ip4"
+
+
+def identity(db: Path) -> list[list[int] | None] | None:
+    """What changes whenever DuckDB writes the database: the stat of the file and of its WAL."""
+    out: list[list[int] | None] = []
+    for path in (Path(db), Path(f"{db}.wal")):
+        try:
+            st = path.stat()
+        except OSError:
+            out.append(None)
+            continue
+        out.append([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+    return out if out[0] is not None else None
+
+
+def installed_files() -> list[list[str | int]]:
+    """The installed files whose digests the engine compares with the database's to decide whether
+    to re-apply sql/ or reload the catalog (analyzer.workspace, analyzer.catalog), by path, size and
+    modification time: the same files, untouched since the file was written, give the same digests
+    (reading and hashing them here would cost more memory than the rest of the lookup's code)."""
+    out: list[list[str | int]] = []
+    for path in (*sql_files(), *catalog_files()):
+        st = path.stat()
+        out.append([str(path), st.st_size, st.st_mtime_ns])
+    return out
+
+
+@dataclass
+class Contents:
+    """What the file holds, as the engine has it in memory: the sorted points, per point the ids of
+    its head and rest and its route text; the distinct heads and rests as texts."""
+
+    points: np.ndarray
+    head_ids: np.ndarray
+    rest_ids: np.ndarray
+    heads: tuple[np.ndarray, memoryview]  # offsets, bytes: '"' + head columns + ',"route_prefix":'
+    routes: tuple[np.ndarray, memoryview]  # per point: the route prefix as JSON
+    rests: tuple[np.ndarray, memoryview]  # the columns after the route, '}' and the newline
+    identity: list[list[int] | None]  # of the database these are of (see Ip4Points.contents)
+
+
+def _smallest(values: np.ndarray) -> np.ndarray:
+    top = int(values.max()) if len(values) else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.uint64)
+
+
+def _layout(contents: Contents) -> dict[str, np.ndarray | memoryview]:
+    """The arrays of the file, each in the smallest integer type that holds it."""
+    routes_offsets, routes = contents.routes
+    return {
+        "points": contents.points.astype(np.uint32),
+        "head_ids": _smallest(contents.head_ids),
+        "rest_ids": _smallest(contents.rest_ids),
+        "heads_offsets": _smallest(contents.heads[0]),
+        "heads_bytes": contents.heads[1],
+        "route_starts": _smallest(routes_offsets[:-1]),
+        "route_lengths": _smallest(np.diff(routes_offsets)),
+        "routes_bytes": routes,
+        "rests_offsets": _smallest(contents.rests[0]),
+        "rests_bytes": contents.rests[1],
+    }
+
+
+def save(contents: Contents, db: Path) -> Path | None:
+    """Write the file of `db` atomically, once its writer has closed it; None when the folder is not
+    writable, or the database is not as it was when `contents` were taken (closing it wrote to
+    it, another process did since, it is gone): the file is a cache, the engine answers without
+    it. `contents` must be of a store built with the installed sql/ and catalog files
+    (Ip4Points.contents sees to it)."""
+    stamp = identity(db)
+    if stamp is None or stamp != contents.identity:
+        return None
+    arrays = _layout(contents)
+    layout: dict[str, dict[str, Any]] = {}
+    at = 0
+    for name, value in arrays.items():
+        size = value.nbytes
+        dtype = str(value.dtype) if isinstance(value, np.ndarray) else "bytes"
+        layout[name] = {"offset": at, "size": size, "dtype": dtype}
+        at += -(-size // _ALIGN) * _ALIGN
+    header = {
+        "format": FORMAT,
+        "analyzer": __version__,
+        "database": os.path.realpath(db),
+        "identity": stamp,
+        "installed": installed_files(),
+        "arrays": layout,
+    }
+    head = MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n"
+    head += b" " * (-len(head) % _ALIGN)
+    target = location(db)
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".ip4")
+        with os.fdopen(fd, "wb") as f:
+            f.write(head)
+            for value in arrays.values():
+                f.write(value)
+                f.write(b"\0" * (-value.nbytes % _ALIGN))
+        os.replace(tmp, target)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return None
+    return target
+
+
+class PointFile:
+    """A valid file, mapped: `json_lines` answers a block of input lines."""
+
+    def __init__(self, mapped: mmap.mmap, header: dict[str, Any]) -> None:
+        self._map = mapped
+        base = _header_size(mapped)
+        arrays: dict[str, Any] = {}
+        for name, spec in header["arrays"].items():
+            start, size = base + int(spec["offset"]), int(spec["size"])
+            if start + size > len(mapped):
+                raise ValueError(f"{name} runs past the end of the file")
+            if spec["dtype"] == "bytes":
+                arrays[name] = (start, size)
+            else:
+                dtype = np.dtype(spec["dtype"])
+                arrays[name] = np.frombuffer(mapped, dtype=dtype, count=size // dtype.itemsize, offset=start)
+        self.points: np.ndarray = arrays["points"]
+        self.head_ids: np.ndarray = arrays["head_ids"]
+        self.rest_ids: np.ndarray = arrays["rest_ids"]
+        self._base = {name: arrays[f"{name}_bytes"][0] for name in ("heads", "routes", "rests")}
+        self._route_starts: np.ndarray = arrays["route_starts"]
+        self._route_lengths: np.ndarray = arrays["route_lengths"]
+        self._offsets = {name: arrays[f"{name}_offsets"] for name in ("heads", "rests")}
+        # checks that read no more than a lookup reads (a comparison makes a bool per value, no copy)
+        for name, offsets in self._offsets.items():
+            size = arrays[f"{name}_bytes"][1]
+            if (
+                len(offsets) < 2
+                or offsets[0] != 0
+                or int(offsets[-1]) != size
+                or bool((offsets[1:] < offsets[:-1]).any())
+            ):
+                raise ValueError(f"the offsets of {name} do not cover its texts")
+        n = len(self.points)
+        if n == 0 or not (
+            len(self.head_ids)
+            == len(self.rest_ids)
+            == len(self._route_starts)
+            == len(self._route_lengths)
+            == n
+        ):
+            raise ValueError("the point arrays differ in length")
+        if int((self._route_starts.astype(np.int64) + self._route_lengths).max()) > arrays["routes_bytes"][1]:
+            raise ValueError("a route text runs past the routes")
+        if self.points[0] != 0 or bool((self.points[1:] <= self.points[:-1]).any()):
+            raise ValueError("the points are not sorted from 0")
+        if (
+            int(self.head_ids.max()) >= len(self._offsets["heads"]) - 1
+            or int(self.rest_ids.max()) >= len(self._offsets["rests"]) - 1
+        ):
+            raise ValueError("a point names a head or rest the file lacks")
+        heads = self._offsets["heads"]
+        at = self._base["heads"]
+        self._single_head = (
+            bytes(mapped[at + int(heads[0]) : at + int(heads[1])]) if len(heads) == 2 else None
+        )
+
+    def json_lines(self, block: bytes) -> Iterator[bytes] | None:
+        """The JSON lines of a block of dotted-quad lines, in order and byte for byte the engine's,
+        in parts of at most LINES_PER_PART lines (the texts of a part exist while it is joined);
+        None when some line is something else (the engine answers that block)."""
+        quads = parse_block(block)
+        if quads is None:
+            return None
+        order = np.argsort(quads.ints)
+        at = np.empty(len(order), dtype=np.int64)
+        at[order] = np.searchsorted(self.points, quads.ints[order], side="right") - 1
+        return self._parts(quads.block, quads.starts, quads.ends, at)
+
+    def _parts(self, block: bytes, starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> Iterator[bytes]:
+        base = self._base["routes"]
+        for first in range(0, len(at), LINES_PER_PART):
+            part = at[first : first + LINES_PER_PART]
+            routes = self._route_starts[part].astype(np.int64) + base
+            heads = (
+                repeat(self._single_head)
+                if self._single_head is not None
+                else self._texts("heads", self.head_ids[part])
+            )
+            pieces = zip(
+                repeat(_ADDRESS),
+                self._slices(
+                    starts[first : first + LINES_PER_PART], ends[first : first + LINES_PER_PART], block
+                ),
+                heads,
+                self._slices(routes, routes + self._route_lengths[part]),
+                self._texts("rests", self.rest_ids[part]),
+                strict=False,  # the repeats are endless: a line ends with its rest
+            )
+            yield b"".join(chain.from_iterable(pieces))
+
+    def _texts(self, name: str, ids: np.ndarray) -> Iterator[bytes]:
+        """The texts `ids` of `name` (heads, rests)."""
+        offsets = self._offsets[name]
+        ids = ids.astype(np.int64)
+        starts = offsets[ids].astype(np.int64) + self._base[name]
+        return self._slices(starts, offsets[ids + 1].astype(np.int64) + self._base[name])
+
+    def _slices(
+        self, starts: np.ndarray, ends: np.ndarray, data: bytes | mmap.mmap | None = None
+    ) -> Iterator[bytes]:
+        """The bytes of `data` (the mapped file) from each start to its end, made one by one as joined."""
+        return map(
+            (self._map if data is None else data).__getitem__, map(slice, starts.tolist(), ends.tolist())
+        )
+
+
+def _header_size(mapped: mmap.mmap) -> int:
+    end = mapped.find(b"\n", len(MAGIC)) + 1
+    return end + (-end % _ALIGN)
+
+
+def current(db: Path) -> PointFile | None:
+    """The file of `db` when it gives the engine's answers for the database as it is now (see the
+    module's docstring), mapped; else None."""
+    stamp = identity(db)
+    if stamp is None:
+        return None
+    try:
+        with location(db).open("rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if hasattr(mmap, "MADV_RANDOM"):  # map the pages read, not those around them (not on Windows)
+            mapped.madvise(mmap.MADV_RANDOM)
+    except (OSError, ValueError):
+        return None
+    try:
+        if mapped[: len(MAGIC)] != MAGIC:
+            return None
+        header = json.loads(mapped[len(MAGIC) : mapped.find(b"\n", len(MAGIC))])
+        if (
+            header.get("format") != FORMAT
+            or header.get("analyzer") != __version__
+            or header.get("database") != os.path.realpath(db)
+            or header.get("identity") != stamp
+            or header.get("installed") != installed_files()
+        ):
+            return None
+        return PointFile(mapped, header)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError):  # damaged
+        return None
