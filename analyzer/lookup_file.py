@@ -30,7 +30,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -232,29 +232,27 @@ class PointFile:
         order = np.argsort(quads.ints)
         at = np.empty(len(order), dtype=np.int64)
         at[order] = np.searchsorted(self.points, quads.ints[order], side="right") - 1
-        return self._parts(quads.block, quads.starts, quads.ends, at)
+        return self._parts(quads.block, at)
 
-    def _parts(self, block: bytes, starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> Iterator[bytes]:
+    def _parts(self, block: bytes, at: np.ndarray) -> Iterator[bytes]:
+        # each line's start as one text: '{"address":"', the address, and with a single head the
+        # head too, made by replace and split (C loops), not pieces joined per line
+        head = self._single_head
+        glue = (head or b"") + b"\n" + _ADDRESS
+        starts = (_ADDRESS + block.replace(b"\n", glue)).split(b"\n")
+        del starts[-1]  # what follows the last newline
         base = self._base["routes"]
         for first in range(0, len(at), LINES_PER_PART):
             part = at[first : first + LINES_PER_PART]
             routes = self._route_starts[part].astype(np.int64) + base
-            heads = (
-                repeat(self._single_head)
-                if self._single_head is not None
-                else self._texts("heads", self.head_ids[part])
-            )
-            pieces = zip(
-                repeat(_ADDRESS),
-                self._slices(
-                    starts[first : first + LINES_PER_PART], ends[first : first + LINES_PER_PART], block
-                ),
-                heads,
+            pieces = [
+                iter(starts[first : first + LINES_PER_PART]),
                 self._slices(routes, routes + self._route_lengths[part]),
                 self._texts("rests", self.rest_ids[part]),
-                strict=False,  # the repeats are endless: a line ends with its rest
-            )
-            yield b"".join(chain.from_iterable(pieces))
+            ]
+            if head is None:
+                pieces.insert(1, self._texts("heads", self.head_ids[part]))
+            yield b"".join(chain.from_iterable(zip(*pieces, strict=True)))
 
     def _texts(self, name: str, ids: np.ndarray) -> Iterator[bytes]:
         """The texts `ids` of `name` (heads, rests)."""
@@ -263,13 +261,9 @@ class PointFile:
         starts = offsets[ids].astype(np.int64) + self._base[name]
         return self._slices(starts, offsets[ids + 1].astype(np.int64) + self._base[name])
 
-    def _slices(
-        self, starts: np.ndarray, ends: np.ndarray, data: bytes | mmap.mmap | None = None
-    ) -> Iterator[bytes]:
-        """The bytes of `data` (the mapped file) from each start to its end, made one by one as joined."""
-        return map(
-            (self._map if data is None else data).__getitem__, map(slice, starts.tolist(), ends.tolist())
-        )
+    def _slices(self, starts: np.ndarray, ends: np.ndarray) -> Iterator[bytes]:
+        """The bytes of the mapped file from each start to its end, made one by one as joined."""
+        return map(self._map.__getitem__, map(slice, starts.tolist(), ends.tolist()))
 
 
 def _header_size(mapped: mmap.mmap) -> int:

@@ -203,3 +203,23 @@ def test_no_file_of_a_read_only_database(network_db: Path) -> None:
         points = Ip4Points(ws)
         points.json_tails(pl.Series(["8.8.8.8"]))
         assert points.contents() is None
+
+
+def test_a_reader_that_stops_early_ends_the_lookup_quietly(network_db: Path, tmp_path: Path) -> None:
+    bulk(network_db, ADDRESSES)  # writes the file
+    lines = tmp_path / "addresses.txt"
+    lines.write_bytes(b"".join(f"{a}\n".encode() for a in ADDRESSES * 20_000))  # 160,000 lines
+    with lines.open("rb") as stdin:
+        lookup = subprocess.Popen(
+            [sys.executable, "-c", _RUN, "lookup", "-", "--json", "--db", str(network_db)],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert lookup.stdout is not None and lookup.stderr is not None
+        assert json.loads(lookup.stdout.readline())["address"] == ADDRESSES[0]
+        lookup.stdout.close()  # as `| head -1` does
+        errors = lookup.stderr.read().decode()
+        lookup.wait(timeout=60)
+    assert "Traceback" not in errors, errors
+    assert errors.strip().splitlines()[-1] == "loaded:"  # answered from the file to the end

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import queue
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Annotated, BinaryIO
 
@@ -17,6 +19,8 @@ from analyzer.safe_text import terminal_bytes
 # Bulk input is read in blocks of this many bytes (about 4,500 IPv4 lines): memory stays bounded
 # and the first answers are printed while the rest of the input is still coming.
 BLOCK_BYTES = 65536
+# Parts of JSON lines (about 0.6 MB each) joined ahead of the writer at most.
+WRITE_AHEAD = 4
 
 
 @command("lookup")
@@ -85,21 +89,45 @@ def _bulk(items: list[str], fmt: str, db: object) -> None:
 def _from_point_file(chunks: Iterator[list[str] | bytes], db: object) -> Iterator[list[str] | bytes] | None:
     """Write the JSON lines of each block from the database's point file, without the engine; the
     chunks left (from the first block that is not only dotted-quad lines) when there are any, None
-    when all were answered. All of them when the file is missing or not current."""
+    when all were answered. All of them when the file is missing or not current. A writer thread
+    writes while the next part is joined (a write to a pipe releases the GIL)."""
     store = lookup_file.current(settings.db_path(db_path(db)))  # type: ignore[arg-type]
     if store is None:
         return chunks
     sys.stdout.flush()
     sink = sys.stdout.buffer
     tty = sys.stdout.isatty()  # on a terminal control characters show escaped, as echo() does
+    parts: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD)
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            while (data := parts.get()) is not None:
+                sink.write(terminal_bytes(data) if tty else data)
+                sink.flush()
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+            while parts.get() is not None:  # let the producer finish
+                pass
+
+    writer = threading.Thread(target=write, name="lookup-writer", daemon=True)
+    writer.start()
+    rest: Iterator[list[str] | bytes] | None = None
     try:
         for chunk in chunks:
-            parts = store.json_lines(chunk) if isinstance(chunk, bytes) else None
-            if parts is None:
-                return itertools.chain([chunk], chunks)
-            for lines in parts:
-                sink.write(terminal_bytes(lines) if tty else lines)
-            sink.flush()
-    except BrokenPipeError:  # `| head`: the reader has all it wanted
-        return None
-    return None
+            lines = store.json_lines(chunk) if isinstance(chunk, bytes) else None
+            if lines is None:
+                rest = itertools.chain([chunk], chunks)
+                break
+            for part in lines:
+                parts.put(part)
+            if failure:
+                break
+    finally:
+        parts.put(None)
+        writer.join()
+    if failure:
+        if isinstance(failure[0], BrokenPipeError):  # `| head`: the reader has all it wanted
+            return None
+        raise failure[0]
+    return rest
