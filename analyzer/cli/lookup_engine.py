@@ -5,22 +5,20 @@ module only then, so a bulk lookup of plain addresses answered from the file nev
 from __future__ import annotations
 
 import functools
-import queue
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pyarrow as pa
 
 from analyzer import lookup_file, output, settings
 from analyzer.cli.app import db_path, echo, out, workspace
+from analyzer.cli.ordered_output import ordered_output
 from analyzer.ct.observations import describe
 from analyzer.lookup import Part, stream_lookup
 from analyzer.lookup import lookup as lookup_items
 from analyzer.network.lookup import COLUMNS
 from analyzer.network.points import Ip4Points
-from analyzer.safe_text import terminal_bytes
 
 _TABLE_COLUMNS = [
     "name",
@@ -43,9 +41,9 @@ _CSV_COLUMNS = ["name", *COLUMNS]
 RENDER_THREADS = 2
 
 
-def single(items: list[str], fmt: str, db: object) -> None:
+def single(items: list[str], fmt: str, db: Path | None) -> None:
     """The answers of the arguments, as one JSON array, CSV or a table."""
-    with workspace(db, read_only=False) as ws:  # type: ignore[arg-type]
+    with workspace(db, read_only=False) as ws:
         rows = lookup_items(ws, items)
     if fmt == "json":
         echo(output.to_json(rows))
@@ -77,60 +75,31 @@ def _render(part: Part, fmt: str, first: bool) -> list[bytes | pa.Buffer]:
     return []
 
 
-def bulk(chunks: Iterator[list[str] | bytes], fmt: str, db: object) -> None:
+def bulk(chunks: Iterator[list[str] | bytes], fmt: str, db: Path | None) -> None:
     """Look up chunk after chunk; RENDER_THREADS turn the parts into bytes while the next chunks are
-    looked up (polars, numpy and the DuckDB queries release the GIL, so both cores work) and a
+    looked up (polars, numpy and the DuckDB queries release the GIL, so both cores work) and the
     writer thread writes them in input order. At most a few parts are in flight (bounded memory).
     A JSON lookup that used the point store leaves its point file for the next ones."""
-
-    rendered: queue.Queue[Callable[[], list[bytes | pa.Buffer]] | None] = queue.Queue(maxsize=RENDER_THREADS)
-    failure: list[BaseException] = []
-    sys.stdout.flush()
-    sink = sys.stdout.buffer
-    tty = sys.stdout.isatty()  # on a terminal control characters show escaped, as echo() does
-
-    def write() -> None:
-        try:
-            while (next_part := rendered.get()) is not None:
-                buffers = next_part()
-                if tty:
-                    buffers = [terminal_bytes(b"".join(buffers))]
-                for data in buffers:
-                    sink.write(data)
-                sink.flush()
-        except BaseException as exc:  # handed to the main thread
-            failure.append(exc)
-            while rendered.get() is not None:  # let the producer finish
-                pass
-
-    writer = threading.Thread(target=write, name="lookup-writer", daemon=True)
-    writer.start()
     # the table format prints as it renders: in the writer, in order; CSV and JSON in the pool
     pool = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="lookup-render") if fmt != "table" else None
     contents = None
     try:
-        with workspace(db, read_only=False) as ws:  # type: ignore[arg-type]
+        with ordered_output(RENDER_THREADS) as writer, workspace(db, read_only=False) as ws:
             points = Ip4Points(ws)
             parts = stream_lookup(ws, chunks, as_json=fmt == "json", points=points)
             for i, part in enumerate(parts):
-                if failure:
+                if writer.failed:
                     break
                 if pool is None:
-                    rendered.put(functools.partial(_render, part, fmt, i == 0))
+                    writer.put(functools.partial(_render, part, fmt, i == 0))
                 else:
-                    rendered.put(pool.submit(_render, part, fmt, i == 0).result)
+                    writer.put(pool.submit(_render, part, fmt, i == 0).result)
             contents = points.contents()
     finally:
-        rendered.put(None)
-        writer.join()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if contents is not None:  # the database is closed: the file records it as it stays
-        lookup_file.save(contents, settings.db_path(db_path(db)))  # type: ignore[arg-type]
-    if failure:
-        if isinstance(failure[0], BrokenPipeError):  # `| head`: the reader has all it wanted
-            return
-        raise failure[0]
+        lookup_file.save(contents, settings.db_path(db_path(db)))
 
 
 def _table_rows(row: dict) -> list[dict]:

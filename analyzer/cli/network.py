@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-import queue
 import sys
-import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
@@ -14,7 +14,7 @@ import typer
 from analyzer import lookup_file, settings
 from analyzer.cli.app import command, db_path
 from analyzer.cli.options import DbOption, check_format
-from analyzer.safe_text import terminal_bytes
+from analyzer.cli.ordered_output import ordered_output
 
 # Bulk input is read in blocks of this many bytes (about 4,500 IPv4 lines): memory stays bounded
 # and the first answers are printed while the rest of the input is still coming.
@@ -48,14 +48,9 @@ def lookup(
     if "-" in items:
         _bulk(items, fmt, db)
         return
-    _engine().single(items, fmt, db)
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    """The engine's side of the command (analyzer.cli.lookup_engine), imported when it is needed."""
     from analyzer.cli import lookup_engine
 
-    return lookup_engine
+    lookup_engine.single(items, fmt, db)
 
 
 def _chunks(items: list[str], stdin: BinaryIO) -> Iterator[list[str] | bytes]:
@@ -76,58 +71,35 @@ def _chunks(items: list[str], stdin: BinaryIO) -> Iterator[list[str] | bytes]:
             yield carry
 
 
-def _bulk(items: list[str], fmt: str, db: object) -> None:
+def _bulk(items: list[str], fmt: str, db: Path | None) -> None:
     """Stream the answers of `items` ('-' is stdin): JSON lines of plain addresses from the point
     file while it is current and the input is only addresses; the rest through the engine."""
     chunks: Iterator[list[str] | bytes] | None = _chunks(items, sys.stdin.buffer)
-    if fmt == "json" and items == ["-"]:
-        chunks = _from_point_file(chunks, db)
+    if chunks is not None and fmt == "json" and items == ["-"]:
+        chunks = _from_point_file(chunks, settings.db_path(db_path(db)))
     if chunks is not None:
-        _engine().bulk(chunks, fmt, db)
+        from analyzer.cli import lookup_engine  # the engine, only when the file cannot answer
+
+        lookup_engine.bulk(chunks, fmt, db)
 
 
-def _from_point_file(chunks: Iterator[list[str] | bytes], db: object) -> Iterator[list[str] | bytes] | None:
+def _from_point_file(chunks: Iterator[list[str] | bytes], db: Path) -> Iterator[list[str] | bytes] | None:
     """Write the JSON lines of each block from the database's point file, without the engine; the
     chunks left (from the first block that is not only dotted-quad lines) when there are any, None
-    when all were answered. All of them when the file is missing or not current. A writer thread
-    writes while the next part is joined (a write to a pipe releases the GIL)."""
-    store = lookup_file.current(settings.db_path(db_path(db)))  # type: ignore[arg-type]
+    when all were answered. All of them when the file is missing or not current."""
+    store = lookup_file.current(db)
     if store is None:
         return chunks
-    sys.stdout.flush()
-    sink = sys.stdout.buffer
-    tty = sys.stdout.isatty()  # on a terminal control characters show escaped, as echo() does
-    parts: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD)
-    failure: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            while (data := parts.get()) is not None:
-                sink.write(terminal_bytes(data) if tty else data)
-                sink.flush()
-        except BaseException as exc:  # handed to the main thread
-            failure.append(exc)
-            while parts.get() is not None:  # let the producer finish
-                pass
-
-    writer = threading.Thread(target=write, name="lookup-writer", daemon=True)
-    writer.start()
     rest: Iterator[list[str] | bytes] | None = None
-    try:
+    with ordered_output(WRITE_AHEAD) as out:
         for chunk in chunks:
+            # a list is an argument; with items == ["-"] every chunk is a block of stdin
             lines = store.json_lines(chunk) if isinstance(chunk, bytes) else None
             if lines is None:
                 rest = itertools.chain([chunk], chunks)
                 break
             for part in lines:
-                parts.put(part)
-            if failure:
+                out.put(functools.partial(tuple, (part,)))
+            if out.failed:
                 break
-    finally:
-        parts.put(None)
-        writer.join()
-    if failure:
-        if isinstance(failure[0], BrokenPipeError):  # `| head`: the reader has all it wanted
-            return None
-        raise failure[0]
-    return rest
+    return None if out.reader_left else rest
