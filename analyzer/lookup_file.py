@@ -2,17 +2,21 @@
 file that numpy maps, so `analyzer lookup - --json` over plain addresses loads neither DuckDB nor
 polars nor pyarrow. Their code alone is resident at more than pyasn's whole process on a full table.
 
-The engine's bulk lookup writes the file after it has used the store (`save`), into the cache
-folder (analyzer.settings.cache_dir, `lookup/`), one file per database path. The file answers
-only while it is certain to give the engine's bytes (`current`):
+The file is written into the cache folder (analyzer.settings.cache_dir, `lookup/`), one per
+database path, when a read-write session that built the store (an ingest of network data) or
+loaded its texts (the engine's bulk lookup) closes (`save`, from analyzer.network.points). The file
+answers only while it is certain to give the engine's bytes (`current`):
 - the database is unchanged: the file records the identity of the database file and of its WAL
-  (device, inode, size, modification and change times), taken after the engine closed it; any
-  write since changes them;
+  (device, inode, size, modification and change times), taken at the close; any write since
+  changes them;
 - the installed analyzer would not rebuild the store: the store's fingerprint
-  (analyzer.network.points.points_fingerprint) is made of the network datasets, which live in the
-  database, and of the digests of the sql/ files and the provider catalog. The file is written
-  only when the database's digests are the installed files' and records each of those files by
-  path, size and modification time: an upgrade or an edit changes them.
+  (analyzer.lookup_file_header.store_fingerprint) is made of the network datasets, which live in the database, and of the digests of the sql/ files
+  and the provider catalog. The file is written only when the database's digests are the installed
+  files' and records each of those files by path, size and modification time: an upgrade or an
+  edit changes them.
+A read-write session that leaves the store as the file holds it (an ingest of DNS data, say) stamps
+the file with the database's new identity as it closes (analyzer.lookup_file_header.keep, run by
+analyzer.workspace).
 Otherwise, or when the file is damaged, the engine answers (and writes a new file).
 
 A JSON line is the engine's: '{"address":"', the address, the head text of the point (published
@@ -23,62 +27,33 @@ over slices of the mapped file, so no Python object outlives its block.
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
-import tempfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from analyzer import settings
 from analyzer.ipv4_text import parse_block
-from analyzer.resources import catalog_files, sql_files
+from analyzer.lookup_file_header import (
+    ALIGN,
+    FORMAT,
+    header_size,
+    identity,
+    installed_files,
+    location,
+    mapped_file,
+    read_header,
+    replace_file,
+)
 from analyzer.version import __version__
 
-MAGIC = b"analyzer ip4 points\n"
-FORMAT = 1
-_ALIGN = 64
 _ADDRESS = b'{"address":"'
 # Lines joined at once: their texts and the joined bytes are what a lookup holds beyond the file.
 LINES_PER_PART = 1024
-
-
-def location(db: Path) -> Path:
-    """The file of the database at `db` (by its real path)."""
-    real = os.path.realpath(db).encode()
-    key = f"{zlib.crc32(real):08x}{zlib.adler32(real):08x}"  # the header names the database itself
-    return settings.cache_dir() / "lookup" / f"{key}.ip4"
-
-
-def identity(db: Path) -> list[list[int] | None] | None:
-    """What changes whenever DuckDB writes the database: the stat of the file and of its WAL."""
-    out: list[list[int] | None] = []
-    for path in (Path(db), Path(f"{db}.wal")):
-        try:
-            st = path.stat()
-        except OSError:
-            out.append(None)
-            continue
-        out.append([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
-    return out if out[0] is not None else None
-
-
-def installed_files() -> list[list[str | int]]:
-    """The installed files whose digests the engine compares with the database's to decide whether
-    to re-apply sql/ or reload the catalog (analyzer.workspace, analyzer.catalog), by path, size and
-    modification time: the same files, untouched since the file was written, give the same digests
-    (reading and hashing them here would cost more memory than the rest of the lookup's code)."""
-    out: list[list[str | int]] = []
-    for path in (*sql_files(), *catalog_files()):
-        st = path.stat()
-        out.append([str(path), st.st_size, st.st_mtime_ns])
-    return out
 
 
 @dataclass
@@ -92,7 +67,8 @@ class Contents:
     heads: tuple[np.ndarray, memoryview]  # offsets, bytes: '"' + head columns + ',"route_prefix":'
     routes: tuple[np.ndarray, memoryview]  # per point: the route prefix as JSON
     rests: tuple[np.ndarray, memoryview]  # the columns after the route, '}' and the newline
-    identity: list[list[int] | None]  # of the database these are of (see Ip4Points.contents)
+    store: str  # the fingerprint of the store these are of (STORE_KEY)
+    identity: list[list[int] | None]  # of the database, at the close of the session that took them
 
 
 def _smallest(values: np.ndarray) -> np.ndarray:
@@ -125,9 +101,8 @@ def save(contents: Contents, db: Path) -> Path | None:
     writable, or the database is not as it was when `contents` were taken (closing it wrote to
     it, another process did since, it is gone): the file is a cache, the engine answers without
     it. `contents` must be of a store built with the installed sql/ and catalog files
-    (Ip4Points.contents sees to it)."""
-    stamp = identity(db)
-    if stamp is None or stamp != contents.identity:
+    (analyzer.network.points.point_file sees to it)."""
+    if identity(db) != contents.identity:
         return None
     arrays = _layout(contents)
     layout: dict[str, dict[str, Any]] = {}
@@ -136,33 +111,23 @@ def save(contents: Contents, db: Path) -> Path | None:
         size = value.nbytes
         dtype = str(value.dtype) if isinstance(value, np.ndarray) else "bytes"
         layout[name] = {"offset": at, "size": size, "dtype": dtype}
-        at += -(-size // _ALIGN) * _ALIGN
+        at += -(-size // ALIGN) * ALIGN
     header = {
         "format": FORMAT,
         "analyzer": __version__,
         "database": os.path.realpath(db),
-        "identity": stamp,
+        "store": contents.store,
+        "identity": contents.identity,
         "installed": installed_files(),
         "arrays": layout,
     }
-    head = MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n"
-    head += b" " * (-len(head) % _ALIGN)
-    target = location(db)
-    tmp = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".ip4")
-        with os.fdopen(fd, "wb") as f:
-            f.write(head)
-            for value in arrays.values():
-                f.write(value)
-                f.write(b"\0" * (-value.nbytes % _ALIGN))
-        os.replace(tmp, target)
-    except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        return None
-    return target
+
+    def body(f: BinaryIO) -> None:
+        for value in arrays.values():
+            f.write(value)
+            f.write(b"\0" * (-value.nbytes % ALIGN))
+
+    return replace_file(location(db), header, body)
 
 
 class PointFile:
@@ -170,7 +135,7 @@ class PointFile:
 
     def __init__(self, mapped: mmap.mmap, header: dict[str, Any]) -> None:
         self._map = mapped
-        base = _header_size(mapped)
+        base = header_size(mapped)
         arrays: dict[str, Any] = {}
         for name, spec in header["arrays"].items():
             start, size = base + int(spec["offset"]), int(spec["size"])
@@ -266,36 +231,27 @@ class PointFile:
         return map(self._map.__getitem__, map(slice, starts.tolist(), ends.tolist()))
 
 
-def _header_size(mapped: mmap.mmap) -> int:
-    end = mapped.find(b"\n", len(MAGIC)) + 1
-    return end + (-end % _ALIGN)
+def opened(db: Path) -> PointFile | str:
+    """The file of `db`, mapped, when it gives the engine's answers for the database as it is now
+    (see the module's docstring); else why not, for the user chasing a slow or large lookup."""
+    stamp = identity(db)
+    if stamp is None:
+        return "there is no database file"
+    mapped = mapped_file(db)
+    if isinstance(mapped, str):
+        return mapped
+    if hasattr(mmap, "MADV_RANDOM"):  # map the pages read, not those around them (not on Windows)
+        mapped.madvise(mmap.MADV_RANDOM)
+    header = read_header(mapped, db, stamp)
+    if isinstance(header, str):
+        return header
+    try:
+        return PointFile(mapped, header)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+        return f"it is damaged ({exc})"
 
 
 def current(db: Path) -> PointFile | None:
-    """The file of `db` when it gives the engine's answers for the database as it is now (see the
-    module's docstring), mapped; else None."""
-    stamp = identity(db)
-    if stamp is None:
-        return None
-    try:
-        with location(db).open("rb") as f:
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        if hasattr(mmap, "MADV_RANDOM"):  # map the pages read, not those around them (not on Windows)
-            mapped.madvise(mmap.MADV_RANDOM)
-    except (OSError, ValueError):
-        return None
-    try:
-        if mapped[: len(MAGIC)] != MAGIC:
-            return None
-        header = json.loads(mapped[len(MAGIC) : mapped.find(b"\n", len(MAGIC))])
-        if (
-            header.get("format") != FORMAT
-            or header.get("analyzer") != __version__
-            or header.get("database") != os.path.realpath(db)
-            or header.get("identity") != stamp
-            or header.get("installed") != installed_files()
-        ):
-            return None
-        return PointFile(mapped, header)
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError):  # damaged
-        return None
+    """The file of `db`, mapped, when it gives the engine's answers for the database as it is now."""
+    found = opened(db)
+    return found if isinstance(found, PointFile) else None

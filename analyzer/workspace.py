@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from analyzer import settings, templates
+from analyzer import lookup_file_header, settings, templates
 from analyzer.catalog import catalog_digest, catalog_files, load_catalog
 from analyzer.cursors import arrow_of, first_row
 from analyzer.errors import ConfigError, SQLError
@@ -23,6 +23,10 @@ from analyzer.resources import files_digest, sql_files
 if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
+
+# What a workspace runs as it closes without an error, before its connection closes; what a hook
+# returns (if not None) runs after the close (see Workspace.on_close).
+CloseHook = Callable[["Workspace"], Callable[[], object] | None]
 
 # analyzer_meta key of the last cross-snapshot window `analyzer attribute --chain-window-days` was given.
 CHAIN_WINDOW_KEY = "chain_window_days"
@@ -104,6 +108,18 @@ class Workspace:
             and not Path(self.path).exists()
         ):
             templates.seed(Path(self.path), template_key(), _build_template)
+        self._on_close: dict[str, CloseHook] = {}
+        # the bulk lookup's point file, when it is current before this session may write: kept
+        # for the database as the session leaves it, if the session leaves the store alone
+        held = (
+            None
+            if read_only or self.path.startswith(":memory:")
+            else lookup_file_header.held_store(Path(self.path))
+        )
+        if held is not None:
+            self.on_close(
+                lookup_file_header.ON_CLOSE, lambda ws: lookup_file_header.keep(ws.con, Path(ws.path), held)
+            )
         try:
             self.con = settings.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -251,13 +267,31 @@ class Workspace:
         assert isinstance(frame, pl.DataFrame)
         return frame
 
+    def on_close(self, key: str, hook: CloseHook) -> None:
+        """Run `hook(self)` when the workspace closes without an error, before its connection closes
+        (the last hook given under `key`: a later one knows more); what it returns, if not None, is
+        called after the connection is closed (a cache written once the database file is final)."""
+        self._on_close[key] = hook
+
     def close(self) -> None:
-        self.con.close()
+        hooks, self._on_close = list(self._on_close.values()), {}
+        later: list[Callable[[], object]] = []
+        try:
+            for hook in hooks:
+                action = hook(self)
+                if action is not None:
+                    later.append(action)
+        finally:
+            self.con.close()
+        for action in later:
+            action()
 
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:  # what the session left is not to be kept or cached
+            self._on_close = {}
         self.close()
 
 

@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("reference data the workspace loads", {"catalog"}),
+    ("the point file's header and upkeep: what every database open runs, no numpy", {"lookup_file_header"}),
     ("the bulk lookup's point file: numpy, no engine", {"lookup_file"}),
     ("workspace", {"workspace"}),
     ("shared views computed once", {"materialize"}),

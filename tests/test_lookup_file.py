@@ -1,7 +1,9 @@
-"""The bulk lookup's point file (analyzer.lookup_file): after a JSON bulk lookup through the engine,
-the next ones over plain addresses are answered from the file without loading DuckDB, polars or
-pyarrow, with the engine's bytes; the file is ignored as soon as the database or the installed
-sql/ and catalog files change, or when it is damaged, and the engine answers as before."""
+"""The bulk lookup's point file (analyzer.lookup_file): the session that ingests network data (or a
+JSON bulk lookup through the engine) leaves it as it closes, and the bulk lookups over plain
+addresses after it are answered from the file without loading DuckDB, polars or pyarrow, with the
+engine's bytes. A session that leaves the network data alone keeps the file; the file is ignored
+as soon as the database changes otherwise, the installed sql/ and catalog files change, or it is
+damaged, and the engine answers as before."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from analyzer import lookup_file
-from analyzer.ingest import ingest
+from analyzer import lookup_file, lookup_file_header
+from analyzer.ingest import drop_datasets, ingest
 from analyzer.workspace import Workspace
 
 # Addresses in the AWS ranges subset (several heads: a published range, or none), routed in the
@@ -67,41 +70,55 @@ def bulk(db: Path, lines: list[str], *, cache: Path | None = None) -> tuple[str,
     return done.stdout, [m for m in loaded.split(",") if m]
 
 
-def test_a_json_bulk_lookup_leaves_a_file_the_next_ones_answer_from(network_db: Path) -> None:
-    assert lookup_file.current(network_db) is None
-    first, loaded = bulk(network_db, ADDRESSES)
+def engine(db: Path, lines: list[str], tmp_path: Path) -> str:
+    """The engine's answer: a bulk lookup with a cache that holds no point file."""
+    out, loaded = bulk(db, lines, cache=tmp_path / f"engine-cache-{len(list(tmp_path.iterdir()))}")
     assert loaded == ["duckdb", "polars", "pyarrow"]
+    return out
+
+
+def test_an_ingest_of_network_data_leaves_the_file_the_first_lookup_answers_from(
+    network_db: Path, tmp_path: Path
+) -> None:
     assert lookup_file.current(network_db) is not None
-    again, loaded = bulk(network_db, ADDRESSES * 3)
+    first, loaded = bulk(network_db, ADDRESSES)
     assert loaded == []  # numpy and the CLI alone
-    assert again == first * 3
+    assert first == engine(network_db, ADDRESSES, tmp_path)
+    again, loaded = bulk(network_db, ADDRESSES * 3)
+    assert (again, loaded) == (first * 3, [])
     rows = [json.loads(line) for line in first.splitlines()]
     assert [r["address"] for r in rows] == ADDRESSES
     assert len({r["range_service"] for r in rows}) > 1  # several heads: a range, and none
 
 
-def test_the_file_gives_the_engines_bytes_on_every_interval_edge(network_db: Path) -> None:
+def test_a_json_bulk_lookup_through_the_engine_writes_a_missing_file(network_db: Path) -> None:
+    lookup_file.location(network_db).unlink()
+    first, loaded = bulk(network_db, ADDRESSES)
+    assert loaded == ["duckdb", "polars", "pyarrow"]
+    assert lookup_file.current(network_db) is not None
+    again, loaded = bulk(network_db, ADDRESSES)
+    assert (again, loaded) == (first, [])
+
+
+def test_the_file_gives_the_engines_bytes_on_every_interval_edge(network_db: Path, tmp_path: Path) -> None:
     with Workspace(network_db, read_only=True) as ws:
         points = [int(r[0]) for r in ws.con.execute("select point from lookup_ip4_points").fetchall()]
     edges = sorted({p + d for p in points for d in (-1, 0, 1) if 0 <= p + d < 1 << 32})
     texts = [".".join(str(e >> s & 255) for s in (24, 16, 8, 0)) for e in edges]
-    engine, _ = bulk(network_db, texts)
     from_file, loaded = bulk(network_db, texts)
     assert loaded == []
-    assert from_file == engine
+    assert from_file == engine(network_db, texts, tmp_path)
 
 
 def test_other_lines_are_answered_by_the_engine_in_input_order(network_db: Path, tmp_path: Path) -> None:
-    bulk(network_db, ADDRESSES)  # writes the file
     mixed = [*ADDRESSES, "2001:db8::1", "", " 8.8.8.8", "not-an-address.example", *ADDRESSES]
     with_file, loaded = bulk(network_db, mixed)
     assert loaded == ["duckdb", "polars", "pyarrow"]  # from the block holding the other lines
-    without_file, _ = bulk(network_db, mixed, cache=tmp_path / "empty-cache")
-    assert with_file == without_file
+    assert with_file == engine(network_db, mixed, tmp_path)
     assert [json.loads(line).get("address") for line in with_file.splitlines()][:8] == ADDRESSES
 
 
-def test_a_change_of_the_database_retires_the_file(network_db: Path, data: Path, tmp_path: Path) -> None:
+def test_a_newer_routing_table_leaves_a_new_file(network_db: Path, data: Path, tmp_path: Path) -> None:
     before, _ = bulk(network_db, ADDRESSES)
     # a newer routing table (the sample, 8.8.8.0/24 moved to another origin)
     sample = (data / "network" / "routeviews-rv2-20240101-1200.pfx2as").read_text(encoding="utf-8")
@@ -109,21 +126,42 @@ def test_a_change_of_the_database_retires_the_file(network_db: Path, data: Path,
     newer.write_text(sample.replace("8.8.8.0\t24\t15169", "8.8.8.0\t24\t64500"), encoding="utf-8")
     with Workspace(network_db) as ws:
         ingest(ws, "pfx2as", [newer])
-    assert lookup_file.current(network_db) is None
     after, loaded = bulk(network_db, ADDRESSES)
-    assert loaded == ["duckdb", "polars", "pyarrow"]
-    assert lookup_file.current(network_db) is not None  # written again, for the database as it is
-    again, loaded = bulk(network_db, ADDRESSES)
-    assert (again, loaded) == (after, [])
+    assert loaded == []  # the ingest wrote the file of the new store
+    assert after == engine(network_db, ADDRESSES, tmp_path)
     assert before != after
     assert [json.loads(line)["origin_asns"] for line in after.splitlines()][1] == [64500]
 
 
-def test_opening_the_database_for_writing_retires_the_file(network_db: Path) -> None:
-    bulk(network_db, ADDRESSES)
+def test_a_session_that_leaves_the_network_data_alone_keeps_the_file(network_db: Path, data: Path) -> None:
+    before, _ = bulk(network_db, ADDRESSES)
     with Workspace(network_db) as ws:
-        ws.con.execute("checkpoint")
+        ingest(ws, "dns", [data / "dns" / "fdns_sample.json.gz"], attribute=True)
         ws.con.execute("create table scratch as select 1 as x")
+    after, loaded = bulk(network_db, ADDRESSES)
+    assert (after, loaded) == (before, [])
+
+
+def test_dropping_the_network_data_retires_the_file(network_db: Path, tmp_path: Path) -> None:
+    with Workspace(network_db) as ws:
+        ids = [r[0] for r in ws.con.execute("select dataset_id from datasets").fetchall()]
+        drop_datasets(ws, ids)
+    assert lookup_file.current(network_db) is None
+    after, _ = bulk(network_db, ADDRESSES)
+    assert after == engine(network_db, ADDRESSES, tmp_path)
+    assert {json.loads(line)["route_prefix"] for line in after.splitlines()} == {None}
+
+
+def test_a_session_ended_by_an_error_retires_the_file(network_db: Path) -> None:
+    with pytest.raises(RuntimeError), Workspace(network_db) as ws:
+        ws.con.execute("create table scratch as select 1 as x")
+        raise RuntimeError("the command failed")
+    assert lookup_file.current(network_db) is None
+
+
+def test_a_write_by_other_means_retires_the_file(network_db: Path) -> None:
+    with duckdb.connect(str(network_db)) as con:  # the DuckDB CLI, a notebook ...
+        con.execute("create table scratch as select 1 as x")
     assert lookup_file.current(network_db) is None
 
 
@@ -134,8 +172,8 @@ def test_other_installed_sql_or_catalog_files_retire_the_file(
     assert lookup_file.current(network_db) is not None
     edited = tmp_path / "99_edited.sql"
     edited.write_text("-- an edit\n", encoding="utf-8")
-    installed = lookup_file.sql_files()
-    monkeypatch.setattr(lookup_file, "sql_files", lambda: [*installed, edited])
+    installed = lookup_file_header.sql_files()
+    monkeypatch.setattr(lookup_file_header, "sql_files", lambda: [*installed, edited])
     assert lookup_file.current(network_db) is None
 
 
@@ -149,13 +187,15 @@ def test_a_damaged_file_is_ignored(network_db: Path, damage: str) -> None:
     if damage == "truncated":
         data = data[: len(data) // 2]
     elif damage == "garbled header":
-        data[len(lookup_file.MAGIC) + 3] = ord("}")
+        data[len(lookup_file_header.MAGIC) + 3] = ord("}")
     elif damage == "header not an object":
-        end = data.index(b"\n", len(lookup_file.MAGIC))
-        data[len(lookup_file.MAGIC) : end] = b"[]".ljust(end - len(lookup_file.MAGIC))
+        end = data.index(b"\n", len(lookup_file_header.MAGIC))
+        data[len(lookup_file_header.MAGIC) : end] = b"[]".ljust(end - len(lookup_file_header.MAGIC))
     elif damage == "unsorted points":
-        header = json.loads(data[len(lookup_file.MAGIC) : data.index(b"\n", len(lookup_file.MAGIC))])
-        base = len(data[: data.index(b"\n", len(lookup_file.MAGIC)) + 1])
+        header = json.loads(
+            data[len(lookup_file_header.MAGIC) : data.index(b"\n", len(lookup_file_header.MAGIC))]
+        )
+        base = len(data[: data.index(b"\n", len(lookup_file_header.MAGIC)) + 1])
         base += -base % 64
         at = base + header["arrays"]["points"]["offset"]
         data[at + 4 : at + 8] = (0).to_bytes(4, "little")  # the second point equals the first
@@ -178,35 +218,66 @@ def test_no_file_when_the_cache_folder_cannot_be_written(network_db: Path, tmp_p
     assert not (blocker / "lookup").exists()
 
 
-def test_a_write_between_the_engines_close_and_the_save_leaves_no_file(network_db: Path) -> None:
-    import polars as pl
+def test_with_debug_a_lookup_says_why_the_engine_answers(network_db: Path) -> None:
+    def reasons() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "analyzer", "--debug", "lookup", "-", "--json", "--db", str(network_db)],
+            input="8.8.8.8\nexample.com\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return [line for line in done.stderr.splitlines() if line.startswith("lookup: ")]
 
-    from analyzer.network.points import Ip4Points
+    assert reasons() == [
+        "lookup: the engine answers from the first block holding a line that is not a dotted quad"
+    ]
+    with duckdb.connect(str(network_db)) as con:
+        con.execute("create table scratch as select 1 as x")
+    stale = f"lookup: the engine answers: no current point file at {lookup_file.location(network_db)}: "
+    assert reasons() == [
+        stale
+        + "the database was written since (by a session that changed its network data, or by other means)"
+    ]
+    lookup_file.location(network_db).unlink()
+    assert reasons() == [stale + "there is none"]
 
+
+def test_a_write_between_the_close_and_the_save_leaves_no_file(network_db: Path) -> None:
+    from analyzer.network.points import point_file
+
+    lookup_file.location(network_db).unlink()
     with Workspace(network_db) as ws:
-        points = Ip4Points(ws)
-        points.json_tails(pl.Series(["8.8.8.8"]))
-        contents = points.contents()
-    assert contents is not None
-    with Workspace(network_db) as ws:  # another process, before the lookup writes its file
+        save = point_file(ws)  # what the session's close runs (it writes the file)
+    assert save is not None
+    lookup_file.location(network_db).unlink()
+    with Workspace(network_db) as ws:  # another process, before the file is written
         ws.con.execute("create table scratch as select 1 as x")
-    assert lookup_file.save(contents, network_db) is None
+    assert save() is None
     assert not lookup_file.location(network_db).exists()
 
 
-def test_no_file_of_a_read_only_database(network_db: Path) -> None:
-    import polars as pl
+def test_a_write_between_the_close_and_the_new_stamp_retires_the_file(network_db: Path) -> None:
+    store = lookup_file_header.held_store(network_db)
+    assert store is not None
+    with Workspace(network_db) as ws:
+        stamp = lookup_file_header.keep(ws.con, network_db, store)
+        ws.con.execute("create table scratch as select 1 as x")  # what the session wrote
+    assert stamp is not None
+    with duckdb.connect(str(network_db)) as con:  # another process, before the new stamp
+        con.execute("create table other as select 1 as x")
+    assert stamp() is None
+    assert lookup_file.current(network_db) is None
 
-    from analyzer.network.points import Ip4Points
+
+def test_no_file_of_a_read_only_database(network_db: Path) -> None:
+    from analyzer.network.points import point_file
 
     with Workspace(network_db, read_only=True) as ws:
-        points = Ip4Points(ws)
-        points.json_tails(pl.Series(["8.8.8.8"]))
-        assert points.contents() is None
+        assert point_file(ws) is None
 
 
 def test_a_reader_that_stops_early_ends_the_lookup_quietly(network_db: Path, tmp_path: Path) -> None:
-    bulk(network_db, ADDRESSES)  # writes the file
     lines = tmp_path / "addresses.txt"
     lines.write_bytes(b"".join(f"{a}\n".encode() for a in ADDRESSES * 20_000))  # 160,000 lines
     with lines.open("rb") as stdin:

@@ -352,16 +352,17 @@ def test_the_point_store_is_built_by_the_network_ingest_and_rebuilt_by_the_next_
     """Bulk lookup finds its points ready: a routing file's ingest stores them, a second routing
     file rebuilds them, a DNS file leaves them alone, and the lookup itself builds nothing."""
     from analyzer.lookup import stream_lookup
+    from analyzer.lookup_file_header import STORE_KEY, store_fingerprint
     from analyzer.meta import get_meta
     from analyzer.network import points
 
     net = data / "network"
     ingest(ws, "pfx2as", [net / "routeviews-rv2-20240101-1200.pfx2as"])
-    assert get_meta(ws.con, points.FINGERPRINT_KEY) == points.points_fingerprint(ws)
+    assert get_meta(ws.con, STORE_KEY) == store_fingerprint(ws.con)
     first = _points(ws)
     assert len(first) > 10
     ingest(ws, "ip2asn", [net / "iptoasn_ip2asn-v4_sample.tsv"])
-    assert get_meta(ws.con, points.FINGERPRINT_KEY) == points.points_fingerprint(ws)
+    assert get_meta(ws.con, STORE_KEY) == store_fingerprint(ws.con)
     second = _points(ws)
     assert second != first
     assert ("1.1.1.1", "1.1.1.1-1.1.1.1") in {

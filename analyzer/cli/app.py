@@ -58,6 +58,11 @@ def _root(
     _state["debug"] = debug or os.environ.get("ANALYZER_DEBUG") == "1"
 
 
+def debugging() -> bool:
+    """--debug given, or ANALYZER_DEBUG=1: tracebacks of errors, and why a path was taken."""
+    return bool(_state["debug"]) or os.environ.get("ANALYZER_DEBUG") == "1"
+
+
 def db_path(db: Path | None = None) -> Path | None:
     """The command's --db, else the one given before the command (`analyzer --db X cmd`)."""
     return db or _state["db"]
@@ -67,11 +72,8 @@ def db_path(db: Path | None = None) -> Path | None:
 def workspace(db: Path | None = None, *, read_only: bool = False) -> Iterator[Workspace]:
     from analyzer.workspace import open_workspace  # here: not every command opens the engine
 
-    ws = open_workspace(db_path(db), read_only=read_only)
-    try:
+    with open_workspace(db_path(db), read_only=read_only) as ws:  # an error closes it without its hooks
         yield ws
-    finally:
-        ws.close()
 
 
 def fail(message: str) -> None:
@@ -96,7 +98,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             try:
                 return fn(*a, **kw)
             except AnalyzerError as exc:
-                if _state["debug"] or os.environ.get("ANALYZER_DEBUG") == "1":
+                if debugging():
                     raise
                 err.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
                 raise typer.Exit(1) from None

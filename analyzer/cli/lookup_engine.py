@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from analyzer import lookup_file, output, settings
-from analyzer.cli.app import db_path, echo, out, workspace
+from analyzer import output
+from analyzer.cli.app import echo, out, workspace
 from analyzer.cli.ordered_output import ordered_output
 from analyzer.ct.observations import describe
 from analyzer.lookup import Part, stream_lookup
@@ -78,15 +78,13 @@ def _render(part: Part, fmt: str, first: bool) -> list[bytes | pa.Buffer]:
 def bulk(chunks: Iterator[list[str] | bytes], fmt: str, db: Path | None) -> None:
     """Look up chunk after chunk; RENDER_THREADS turn the parts into bytes while the next chunks are
     looked up (polars, numpy and the DuckDB queries release the GIL, so both cores work) and the
-    writer thread writes them in input order. At most a few parts are in flight (bounded memory).
-    A JSON lookup that used the point store leaves its point file for the next ones."""
+    writer thread writes them in input order. At most a few parts are in flight (bounded memory)."""
     # the table format prints as it renders: in the writer, in order; CSV and JSON in the pool
     pool = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="lookup-render") if fmt != "table" else None
-    contents = None
     try:
+        # a JSON lookup that loaded the store's texts leaves the point file as the database closes
         with ordered_output(RENDER_THREADS) as writer, workspace(db, read_only=False) as ws:
-            points = Ip4Points(ws)
-            parts = stream_lookup(ws, chunks, as_json=fmt == "json", points=points)
+            parts = stream_lookup(ws, chunks, as_json=fmt == "json", points=Ip4Points(ws))
             for i, part in enumerate(parts):
                 if writer.failed:
                     break
@@ -94,12 +92,9 @@ def bulk(chunks: Iterator[list[str] | bytes], fmt: str, db: Path | None) -> None
                     writer.put(functools.partial(_render, part, fmt, i == 0))
                 else:
                     writer.put(pool.submit(_render, part, fmt, i == 0).result)
-            contents = points.contents()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    if contents is not None:  # the database is closed: the file records it as it stays
-        lookup_file.save(contents, settings.db_path(db_path(db)))
 
 
 def _table_rows(row: dict) -> list[dict]:

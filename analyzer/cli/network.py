@@ -12,7 +12,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 from analyzer import lookup_file, settings
-from analyzer.cli.app import command, db_path
+from analyzer.cli.app import command, db_path, debugging
 from analyzer.cli.options import DbOption, check_format
 from analyzer.cli.ordered_output import ordered_output
 
@@ -71,6 +71,12 @@ def _chunks(items: list[str], stdin: BinaryIO) -> Iterator[list[str] | bytes]:
             yield carry
 
 
+def _debug(message: str) -> None:
+    """With --debug: why a bulk lookup left the point file (memory and speed are the engine's)."""
+    if debugging():
+        print(f"lookup: {message}", file=sys.stderr)
+
+
 def _bulk(items: list[str], fmt: str, db: Path | None) -> None:
     """Stream the answers of `items` ('-' is stdin): JSON lines of plain addresses from the point
     file while it is current and the input is only addresses; the rest through the engine."""
@@ -87,8 +93,9 @@ def _from_point_file(chunks: Iterator[list[str] | bytes], db: Path) -> Iterator[
     """Write the JSON lines of each block from the database's point file, without the engine; the
     chunks left (from the first block that is not only dotted-quad lines) when there are any, None
     when all were answered. All of them when the file is missing or not current."""
-    store = lookup_file.current(db)
-    if store is None:
+    store = lookup_file.opened(db)
+    if isinstance(store, str):
+        _debug(f"the engine answers: no current point file at {lookup_file.location(db)}: {store}")
         return chunks
     rest: Iterator[list[str] | bytes] | None = None
     with ordered_output(WRITE_AHEAD) as out:
@@ -96,6 +103,7 @@ def _from_point_file(chunks: Iterator[list[str] | bytes], db: Path) -> Iterator[
             # a list is an argument; with items == ["-"] every chunk is a block of stdin
             lines = store.json_lines(chunk) if isinstance(chunk, bytes) else None
             if lines is None:
+                _debug("the engine answers from the first block holding a line that is not a dotted quad")
                 rest = itertools.chain([chunk], chunks)
                 break
             for part in lines:

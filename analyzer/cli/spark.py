@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -11,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from analyzer import spark as spark_pkg
-from analyzer.cli.app import DbOption, _state, app, command, err, out, workspace
+from analyzer.cli.app import DbOption, app, command, debugging, err, out, workspace
 from analyzer.errors import AnalyzerError
 from analyzer.export import export_parquet
 
@@ -32,7 +31,7 @@ def _boundary(fn: F) -> F:
         try:
             return fn(*a, **kw)
         except AnalyzerError as exc:
-            if _state["debug"] or os.environ.get("ANALYZER_DEBUG") == "1":
+            if debugging():
                 raise
             err.print(f"error: {exc}", style="bold red", highlight=False, markup=False)
             raise typer.Exit(1) from None

@@ -6,7 +6,9 @@ second over a full table) and joins each address on its own, so bounded chunks o
 would each pay the scan, and millions of addresses the joins. Between two consecutive points of int_ip4_bounds (sql/27) every address has the
 same answer, so net_attribute() is run once over the points (sql/28) and stored, with the
 fingerprint of the network inputs, after each ingest of network data (`refresh_points`, an
-after-ingest hook) or else by the first bulk lookup.
+after-ingest hook) or else by the first bulk lookup. The session that builds the store, or loads
+its texts, leaves them as the point file of analyzer.lookup_file as it closes (`point_file`): the
+bulk lookups after it answer plain addresses without the engine.
 
 The store is factored to stay small in memory: a row is its columns before `route_prefix` (the
 published range: few distinct values), `route_prefix` itself (one per routed prefix) and the
@@ -21,8 +23,7 @@ the caller's text.
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,22 +32,21 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from analyzer import lookup_file
 from analyzer.catalog import catalog_digest
 from analyzer.cursors import first_row
 from analyzer.ipv4_text import parse_block
-from analyzer.lookup_file import Contents, identity
+from analyzer.lookup_file import Contents
+from analyzer.lookup_file_header import ON_CLOSE, STORE_KEY, identity, store_fingerprint
 from analyzer.meta import get_meta, set_meta
 from analyzer.output import JsonParts
 from analyzer.resources import catalog_files, files_digest, sql_files
 from analyzer.safe_text import json_texts
 from analyzer.workspace import Workspace
 
-FINGERPRINT_KEY = "lookup_ip4_points_fingerprint"
 # The stored tables, and the temporary ones of a read-only database whose store is stale.
 POINTS, HEADS, RESTS = "lookup_ip4_points", "lookup_ip4_heads", "lookup_ip4_rests"
 _SPLIT = "route_prefix"  # the column between the two parts
-# The dataset kinds net_attribute() reads (routing tables, AS organisations, published ranges).
-NETWORK_KINDS = ("ranges", "pfx2as", "ip2asn", "as2org")
 
 # Dotted-quad IPv4 exactly as Python's ipaddress accepts it (0-255, no leading zeros): what
 # analyzer.lookup.is_address decides for these texts, decided for a whole column at once.
@@ -150,6 +150,11 @@ class Ip4Points:
         The stored texts are loaded here, in the caller's thread (it holds the connection); the
         search and gathers are left to whoever renders the part (the render threads of a bulk
         lookup), as they only read arrays in memory."""
+        return JsonParts(functools.partial(self._json_pieces, self.json_texts(), texts, ints))
+
+    def json_texts(self) -> tuple[pl.Series | str, pl.Series, pl.Series]:
+        """The heads', rests' and routes' JSON texts, loaded on first use; a read-write session
+        then leaves them as the point file when it closes (`point_file`)."""
         self._load()
         if self._json is None:
             con, (points, heads, rests) = self.ws.con, self.names
@@ -169,37 +174,9 @@ class Ip4Points:
                 json_texts(routes),
             )
             del heads, rests, routes
-        return JsonParts(functools.partial(self._json_pieces, self._json, texts, ints))
-
-    def contents(self) -> Contents | None:
-        """What a point file holds (analyzer.lookup_file), once json_tails has loaded the texts,
-        with the identity of the database file: taken after a checkpoint (the file then holds
-        every change), while this read-write connection still locks out other writers. None before
-        the texts are loaded, on a read-only database or when the database's sql/ and catalog
-        digests are not the installed files' (the point file records the installed files, and must
-        not outlive them with the answers of others)."""
-        if self._json is None or self.ws.read_only or self.ws.path.startswith(":memory:"):
-            return None
-        installed = {
-            "sql_digest": files_digest(sql_files()),
-            "catalog_digest": catalog_digest(catalog_files()),
-        }
-        if any(get_meta(self.ws.con, key) != value for key, value in installed.items()):
-            return None
-        self.ws.con.execute("checkpoint")
-        stamp = identity(Path(self.ws.path))
-        if stamp is None:
-            return None
-        heads, rests, routes = self._json
-        return Contents(
-            points=self.points,
-            head_ids=self.head_ids,
-            rest_ids=self.rest_ids,
-            heads=_packed(pl.Series([heads]) if isinstance(heads, str) else heads),
-            routes=_packed(routes),
-            rests=_packed(rests, "\n"),
-            identity=stamp,
-        )
+            if not self.ws.read_only:
+                self.ws.on_close(ON_CLOSE, functools.partial(point_file, points=self))
+        return self._json
 
     def _json_pieces(
         self, stored: tuple[pl.Series | str, pl.Series, pl.Series], texts: pl.Series, ints: np.ndarray | None
@@ -267,27 +244,49 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
     return frame
 
 
-def points_fingerprint(ws: Workspace) -> str:
-    """A digest of what the points depend on: the applied sql/ files, the provider catalog and the
-    loaded network datasets (not DNS or CT data, so their ingests leave the store alone)."""
-    row = first_row(
-        ws.con.execute(
-            "select (select string_agg(key || '=' || value, ',' order by key) from analyzer_meta"
-            "  where key in ('sql_digest', 'catalog_digest')),"
-            " (select string_agg(cast(dataset_id as varchar), ',' order by dataset_id) from datasets"
-            "  where status = 'loaded' and kind in (select unnest(?::varchar[])))",
-            [list(NETWORK_KINDS)],
-        )
+def point_file(ws: Workspace, points: Ip4Points | None = None) -> Callable[[], object] | None:
+    """Before a read-write workspace closes (Workspace.on_close): the point file's contents, the
+    store's texts loaded unless `points` holds them, with the database's identity taken after a
+    checkpoint (the file then holds every change) while this connection still locks out other
+    writers; after the close they are saved (lookup_file.save checks the identity still holds).
+    None on an in-memory database, when the store is not current, or when the database's sql/ and
+    catalog digests are not the installed files' (the file records the installed files and must
+    not outlive them with the answers of others)."""
+    if ws.read_only or ws.path.startswith(":memory:"):
+        return None
+    installed = {
+        "sql_digest": files_digest(sql_files()),
+        "catalog_digest": catalog_digest(catalog_files()),
+    }
+    if any(get_meta(ws.con, key) != value for key, value in installed.items()):
+        return None
+    store = get_meta(ws.con, STORE_KEY)
+    if store is None or store != store_fingerprint(ws.con) or not _stored(ws.con):
+        return None
+    points = points or Ip4Points(ws)
+    heads, rests, routes = points.json_texts()
+    ws.con.execute("checkpoint")
+    stamp = identity(Path(ws.path))
+    if stamp is None:
+        return None
+    contents = Contents(
+        points=points.points,
+        head_ids=points.head_ids,
+        rest_ids=points.rest_ids,
+        heads=_packed(pl.Series([heads]) if isinstance(heads, str) else heads),
+        routes=_packed(routes),
+        rests=_packed(rests, "\n"),
+        store=store,
+        identity=stamp,
     )
-    assert row is not None
-    return hashlib.md5(f"{row[0]}|{row[1]}".encode(), usedforsecurity=False).hexdigest()
+    return functools.partial(lookup_file.save, contents, Path(ws.path))
 
 
 def ensure_points(ws: Workspace) -> tuple[str, str, str]:
     """The names of the tables holding the current points (points, heads, rests): the store,
     rebuilt when its inputs changed; on a read-only database temporary tables for this session."""
-    fingerprint = points_fingerprint(ws)
-    if get_meta(ws.con, FINGERPRINT_KEY) == fingerprint and _stored(ws.con):
+    fingerprint = store_fingerprint(ws.con)
+    if get_meta(ws.con, STORE_KEY) == fingerprint and _stored(ws.con):
         return POINTS, HEADS, RESTS
     if ws.read_only:
         names = (f"{POINTS}_tmp", f"{HEADS}_tmp", f"{RESTS}_tmp")
@@ -295,7 +294,8 @@ def ensure_points(ws: Workspace) -> tuple[str, str, str]:
         return names
     with ws.transaction() as con:
         _build(con, (POINTS, HEADS, RESTS), temp=False)
-        set_meta(con, FINGERPRINT_KEY, fingerprint)
+        set_meta(con, STORE_KEY, fingerprint)
+    ws.on_close(ON_CLOSE, point_file)  # the point file of the new store, at the close
     return POINTS, HEADS, RESTS
 
 
@@ -303,7 +303,7 @@ def refresh_points(ws: Workspace) -> None:
     """After-ingest hook: rebuild the store when the network inputs changed since it was built, so
     that a bulk lookup finds it ready; nothing when there is no routing table or range (a DNS-only
     database) or the database is read-only."""
-    if ws.read_only or get_meta(ws.con, FINGERPRINT_KEY) == points_fingerprint(ws):
+    if ws.read_only or get_meta(ws.con, STORE_KEY) == store_fingerprint(ws.con):
         return
     row = first_row(ws.con.execute("select count(*) from int_ip4_bounds"))
     if row is None or int(row[0]) <= 1:  # only 0.0.0.0: nothing routed or published
