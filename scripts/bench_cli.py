@@ -117,6 +117,9 @@ def run(
     wrapped = [str(TIME), "-f", "%M %U %S", "-o", str(stats), "--", *cmd] if TIME.exists() else cmd
     out_fh = stdout.open("wb") if stdout else None
     in_fh = stdin.open("rb") if stdin else subprocess.DEVNULL
+    # what earlier steps wrote (a database, GB of outputs) is flushed now, not while this child
+    # runs: the kernel throttles the writes of the output this process copies from the child's pipe
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(
         wrapped,
