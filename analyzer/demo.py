@@ -80,8 +80,7 @@ def run_demo(db: Path, console: Console) -> None:
         highlight=False,
         markup=False,
     )
-    ws = build_demo(db, console)
-    try:
+    with build_demo(db, console) as ws:  # an error closes it without its close hooks
         rows = find_entities(ws)
         output.render(
             rows,
@@ -91,8 +90,6 @@ def run_demo(db: Path, console: Console) -> None:
             console=console,
         )
         _demo_report(ws, db, console)
-    finally:
-        ws.close()
     console.print(
         f"done in {time.perf_counter() - started:.1f} s; open it with `analyzer --db {db} sql ...`",
         highlight=False,

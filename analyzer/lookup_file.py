@@ -10,8 +10,8 @@ answers only while it is certain to give the engine's bytes (`current`):
   (device, inode, size, modification and change times), taken at the close; any write since
   changes them;
 - the installed analyzer would not rebuild the store: the store's fingerprint
-  (analyzer.lookup_file_header.store_fingerprint) is made of the network datasets, which live in the database, and of the digests of the sql/ files
-  and the provider catalog. The file is written only when the database's digests are the installed
+  (analyzer.lookup_file_header.store_fingerprint) is made of the network datasets, which live in
+  the database, and of the digests of the sql/ files and the provider catalog. The file is written only when the database's digests are the installed
   files' and records each of those files by path, size and modification time: an upgrade or an
   edit changes them.
 A read-write session that leaves the store as the file holds it (an ingest of DNS data, say) stamps
@@ -244,11 +244,12 @@ def opened(db: Path) -> PointFile | str:
         mapped.madvise(mmap.MADV_RANDOM)
     header = read_header(mapped, db, stamp)
     if isinstance(header, str):
+        mapped.close()
         return header
     try:
         return PointFile(mapped, header)
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
-        return f"it is damaged ({exc})"
+        return f"it is damaged ({exc})"  # (the arrays made of the map keep it open until freed)
 
 
 def current(db: Path) -> PointFile | None:

@@ -35,6 +35,8 @@ STORE_KEY = "lookup_ip4_points_fingerprint"
 NETWORK_KINDS = ("ranges", "pfx2as", "ip2asn", "as2org")
 # A workspace's close hook for the file (Workspace.on_close: one per key).
 ON_CLOSE = "lookup point file"
+# What a read-write session holds of a current file as it opens: the store and the database's identity.
+Held = tuple[str, list[list[int] | None]]
 ALIGN = 64
 
 
@@ -86,17 +88,21 @@ def installed_files() -> list[list[str | int]]:
     return out
 
 
-def keep(con: duckdb.DuckDBPyConnection, db: Path, store: str) -> Callable[[], Path | None] | None:
-    """Before a read-write session of `db` closes, whose file was current holding store `store` when
-    the session opened: when the store is still that one (the session changed no network data,
-    applied no other sql/ or catalog), a checkpoint and the database's identity; the file is
-    stamped with it after the close (`restamp`). None when the store changed: the engine answers
-    the next lookup, and the session that rebuilds the store writes a new file."""
+def keep(con: duckdb.DuckDBPyConnection, db: Path, held: Held) -> Callable[[], Path | None] | None:
+    """Before a read-write session of `db` closes, whose file was current when the session opened
+    (`held`, from held_store): when the store is still the one the file holds (the session changed
+    no network data, applied no other sql/ or catalog), a checkpoint and the database's identity;
+    the file is stamped with it after the close (`restamp`). None when the store changed (the
+    engine answers the next lookup, and the session that rebuilds the store writes a new file), or
+    when the session wrote nothing (the file stays as it is)."""
+    store, opened = held
     if get_meta(con, STORE_KEY) != store or store_fingerprint(con) != store:
         return None
     con.execute("checkpoint")  # the file then holds every change: closing writes nothing more
     stamp = identity(db)
-    return None if stamp is None else functools.partial(restamp, db, store, stamp)
+    if stamp is None or stamp == opened:
+        return None
+    return functools.partial(restamp, db, store, stamp)
 
 
 def restamp(db: Path, store: str, stamp: list[list[int] | None]) -> Path | None:
@@ -115,9 +121,12 @@ def restamp(db: Path, store: str, stamp: list[list[int] | None]) -> Path | None:
             base = header_size(mapped)
 
             def body(out: BinaryIO) -> None:
-                out.write(memoryview(mapped)[base:])
+                with memoryview(mapped) as view:
+                    out.write(view[base:])
 
-            return replace_file(target, {**header, "identity": stamp}, body)
+            tmp = _written(target, {**header, "identity": stamp}, body)
+        # replaced once the map is closed (Windows refuses to replace a file that is open)
+        return None if tmp is None else _replaced(tmp, target)
     except (OSError, ValueError):
         return None
 
@@ -125,6 +134,12 @@ def restamp(db: Path, store: str, stamp: list[list[int] | None]) -> Path | None:
 def replace_file(target: Path, header: dict[str, Any], body: Callable[[BinaryIO], None]) -> Path | None:
     """Write the file at `target` atomically: the magic, `header` as JSON and padding to the
     alignment, then what `body` writes. None when the folder is not writable."""
+    tmp = _written(target, header, body)
+    return None if tmp is None else _replaced(tmp, target)
+
+
+def _written(target: Path, header: dict[str, Any], body: Callable[[BinaryIO], None]) -> Path | None:
+    """A new file beside `target` holding the header and the body; None when it cannot be written."""
     head = MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n"
     head += b" " * (-len(head) % ALIGN)
     tmp = None
@@ -134,10 +149,18 @@ def replace_file(target: Path, header: dict[str, Any], body: Callable[[BinaryIO]
         with os.fdopen(fd, "wb") as f:
             f.write(head)
             body(f)
-        os.replace(tmp, target)
     except OSError:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+        return None
+    return Path(tmp)
+
+
+def _replaced(tmp: Path, target: Path) -> Path | None:
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
         return None
     return target
 
@@ -183,9 +206,10 @@ def mapped_file(db: Path) -> mmap.mmap | str:
         return f"it cannot be read ({exc})"
 
 
-def held_store(db: Path) -> str | None:
-    """The store the file of `db` holds when it is current (its points and texts not checked: the
-    lookups that map the file check them): what a read-write session opening `db` keeps (`keep`)."""
+def held_store(db: Path) -> Held | None:
+    """The store the file of `db` holds and the database's identity, when the file is current (its
+    points and texts not checked: the lookups that map the file check them): what a read-write
+    session opening `db` keeps (`keep`)."""
     stamp = identity(db)
     mapped = None if stamp is None else mapped_file(db)
     if mapped is None or isinstance(mapped, str):
@@ -193,4 +217,4 @@ def held_store(db: Path) -> str | None:
     with mapped:
         header = read_header(mapped, db, stamp)
     store = None if isinstance(header, str) else header.get("store")
-    return store if isinstance(store, str) else None
+    return (store, stamp) if isinstance(store, str) and stamp is not None else None

@@ -109,6 +109,7 @@ class Workspace:
         ):
             templates.seed(Path(self.path), template_key(), _build_template)
         self._on_close: dict[str, CloseHook] = {}
+        self._closed = False
         # the bulk lookup's point file, when it is current before this session may write: kept
         # for the database as the session leaves it, if the session leaves the store alone
         held = (
@@ -271,20 +272,27 @@ class Workspace:
         """Run `hook(self)` when the workspace closes without an error, before its connection closes
         (the last hook given under `key`: a later one knows more); what it returns, if not None, is
         called after the connection is closed (a cache written once the database file is final)."""
-        self._on_close[key] = hook
+        if not self._closed:  # a hook that runs during the close registers nothing more
+            self._on_close[key] = hook
 
     def close(self) -> None:
+        """Close the connection (once), running the close hooks first. A hook keeps a cache: one
+        that fails (a full disk at its checkpoint, say) loses the cache, not what the session
+        committed, as DuckDB's own checkpoint at close does."""
+        if self._closed:
+            return
+        self._closed = True
         hooks, self._on_close = list(self._on_close.values()), {}
         later: list[Callable[[], object]] = []
         try:
             for hook in hooks:
-                action = hook(self)
-                if action is not None:
+                action = _cache_step(hook, self)
+                if callable(action):
                     later.append(action)
         finally:
             self.con.close()
         for action in later:
-            action()
+            _cache_step(action)
 
     def __enter__(self) -> Workspace:
         return self
@@ -293,6 +301,15 @@ class Workspace:
         if kind is not None:  # what the session left is not to be kept or cached
             self._on_close = {}
         self.close()
+
+
+def _cache_step(step: Callable[..., object], *args: object) -> object:
+    """Run a close hook or what it returned; None when it failed (the cache it keeps is then lost,
+    and the engine answers without it)."""
+    try:
+        return step(*args)
+    except (duckdb.Error, OSError, MemoryError):
+        return None
 
 
 def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:

@@ -152,6 +152,45 @@ def test_dropping_the_network_data_retires_the_file(network_db: Path, tmp_path: 
     assert {json.loads(line)["route_prefix"] for line in after.splitlines()} == {None}
 
 
+def test_a_session_that_writes_nothing_leaves_the_file_as_it_is(network_db: Path) -> None:
+    def written() -> tuple[int, int]:
+        st = lookup_file.location(network_db).stat()
+        return st.st_ino, st.st_mtime_ns
+
+    before = written()
+    with Workspace(network_db) as ws:
+        ws.con.execute("select count(*) from datasets").fetchall()
+    subprocess.run(
+        [sys.executable, "-m", "analyzer", "lookup", "8.8.8.8", "--json", "--db", str(network_db)],
+        capture_output=True,
+        check=True,
+    )  # opens the database for writing
+    assert written() == before  # not copied again
+    assert bulk(network_db, ADDRESSES)[1] == []
+
+
+def test_a_failing_close_hook_loses_the_file_not_the_session(
+    network_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*_: object) -> None:
+        raise duckdb.IOException("could not write the checkpoint: no space left on device")
+
+    monkeypatch.setattr(lookup_file_header, "keep", full_disk)
+    with Workspace(network_db) as ws:
+        ws.con.execute("create table scratch as select 1 as x")
+    with Workspace(network_db, read_only=True) as ws:
+        assert ws.con.execute("select x from scratch").fetchall() == [(1,)]  # committed
+    assert lookup_file.current(network_db) is None
+
+
+def test_a_workspace_closes_once(data: Path, tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "twice.duckdb")
+    ingest(ws, "pfx2as", [data / "network" / "routeviews-rv2-20240101-1200.pfx2as"])  # a close hook
+    ws.close()
+    ws.close()  # as `with analyzer.open(...)` then close() in a notebook
+    assert lookup_file.current(tmp_path / "twice.duckdb") is not None
+
+
 def test_a_session_ended_by_an_error_retires_the_file(network_db: Path) -> None:
     with pytest.raises(RuntimeError), Workspace(network_db) as ws:
         ws.con.execute("create table scratch as select 1 as x")
@@ -258,11 +297,11 @@ def test_a_write_between_the_close_and_the_save_leaves_no_file(network_db: Path)
 
 
 def test_a_write_between_the_close_and_the_new_stamp_retires_the_file(network_db: Path) -> None:
-    store = lookup_file_header.held_store(network_db)
-    assert store is not None
+    held = lookup_file_header.held_store(network_db)
+    assert held is not None
     with Workspace(network_db) as ws:
-        stamp = lookup_file_header.keep(ws.con, network_db, store)
         ws.con.execute("create table scratch as select 1 as x")  # what the session wrote
+        stamp = lookup_file_header.keep(ws.con, network_db, held)
     assert stamp is not None
     with duckdb.connect(str(network_db)) as con:  # another process, before the new stamp
         con.execute("create table other as select 1 as x")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 from analyzer import lookup_file, settings
-from analyzer.cli.app import command, db_path, debugging
+from analyzer.cli.app import command, db_path, debugging, err
 from analyzer.cli.options import DbOption, check_format
 from analyzer.cli.ordered_output import ordered_output
 
@@ -74,15 +73,18 @@ def _chunks(items: list[str], stdin: BinaryIO) -> Iterator[list[str] | bytes]:
 def _debug(message: str) -> None:
     """With --debug: why a bulk lookup left the point file (memory and speed are the engine's)."""
     if debugging():
-        print(f"lookup: {message}", file=sys.stderr)
+        err.print(f"lookup: {message}", markup=False, highlight=False)
 
 
 def _bulk(items: list[str], fmt: str, db: Path | None) -> None:
     """Stream the answers of `items` ('-' is stdin): JSON lines of plain addresses from the point
     file while it is current and the input is only addresses; the rest through the engine."""
-    chunks: Iterator[list[str] | bytes] | None = _chunks(items, sys.stdin.buffer)
-    if chunks is not None and fmt == "json" and items == ["-"]:
-        chunks = _from_point_file(chunks, settings.db_path(db_path(db)))
+    chunks: Iterator[list[str] | bytes] | None
+    if fmt == "json" and items == ["-"]:
+        chunks = _from_point_file(_chunks(items, sys.stdin.buffer), settings.db_path(db_path(db)))
+    else:
+        _debug("the engine answers: the point file answers `lookup - --json` alone (stdin, JSON lines)")
+        chunks = _chunks(items, sys.stdin.buffer)
     if chunks is not None:
         from analyzer.cli import lookup_engine  # the engine, only when the file cannot answer
 
@@ -107,7 +109,7 @@ def _from_point_file(chunks: Iterator[list[str] | bytes], db: Path) -> Iterator[
                 rest = itertools.chain([chunk], chunks)
                 break
             for part in lines:
-                out.put(functools.partial(tuple, (part,)))
+                out.put(part)
             if out.failed:
                 break
     return None if out.reader_left else rest

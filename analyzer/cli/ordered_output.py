@@ -12,9 +12,9 @@ from typing import Any
 
 from analyzer.safe_text import terminal_bytes
 
-# A part: what gives its buffers (bytes, or anything with the buffer protocol such as an Arrow
-# buffer) once it is its turn; a render future's `result`, say.
-Part = Callable[[], Iterable[Any]]
+# A part: bytes, or what gives its buffers (bytes, or anything with the buffer protocol such as an
+# Arrow buffer) once it is its turn: a render future's `result`, say.
+Part = bytes | Callable[[], Iterable[Any]]
 
 
 class OrderedOutput:
@@ -44,7 +44,7 @@ class OrderedOutput:
     def _write(self) -> None:
         try:
             while (part := self._parts.get()) is not None:
-                buffers = part()
+                buffers = (part,) if isinstance(part, bytes) else part()
                 if self._tty:
                     buffers = [terminal_bytes(b"".join(buffers))]
                 for data in buffers:
