@@ -1,6 +1,6 @@
 """The bulk IPv4 lookup without the engine: a database's point store (analyzer.network.points) as one
-file that numpy maps, so `analyzer lookup - --json` over plain addresses loads neither DuckDB nor
-polars nor pyarrow. Their code alone is resident at more than pyasn's whole process on a full table.
+file that numpy maps, so `analyzer lookup -` over plain addresses, as JSON lines or CSV, loads
+neither DuckDB nor polars nor pyarrow. Their code alone is resident at more than pyasn's whole process on a full table.
 
 The file is written into the cache folder (analyzer.settings.cache_dir, `lookup/`), one per
 database path, when a read-write session that built the store (an ingest of network data) or
@@ -19,10 +19,11 @@ the file with the database's new identity as it closes (analyzer.lookup_file_hea
 analyzer.workspace).
 Otherwise, or when the file is damaged, the engine answers (and writes a new file).
 
-A JSON line is the engine's: '{"address":"', the address, the head text of the point (published
+A line is the engine's: for JSON '{"address":"', the address, the head text of the point (published
 range columns), the route prefix and the rest (origins, AS organisation, providers) with the
-newline, each stored once as the engine rendered and escaped it; a line is joined by bytes.join
-over slices of the mapped file, so no Python object outlives its block.
+newline, each stored once as the engine rendered and escaped it; for CSV the same parts as the
+engine's CSV writer renders their cells, after an empty hostname cell, the header first. A line is
+joined by bytes.join over slices of the mapped file, so no Python object outlives its block.
 """
 
 from __future__ import annotations
@@ -51,22 +52,35 @@ from analyzer.lookup_file_header import (
 )
 from analyzer.version import __version__
 
-_ADDRESS = b'{"address":"'
+# What a line holds before the address, per output form; the rest of a line is stored (Texts).
+LEADS = {"json": b'{"address":"', "csv": b","}  # CSV: the hostname's cell, empty for an address
 # Lines joined at once: their texts and the joined bytes are what a lookup holds beyond the file.
 LINES_PER_PART = 1024
+
+Packed = tuple[np.ndarray, memoryview]  # offsets of texts in one buffer, and the buffer
+
+
+@dataclass
+class Texts:
+    """The texts of one output form, each stored once as the engine renders it: a line is the
+    form's lead, the address, the text of its point's head (what follows the address up to the
+    route), its route and the text of its rest (what follows the route, with the newline)."""
+
+    heads: Packed
+    routes: Packed  # per point
+    rests: Packed
+    first: bytes = b""  # written before the first line (the CSV header)
 
 
 @dataclass
 class Contents:
     """What the file holds, as the engine has it in memory: the sorted points, per point the ids of
-    its head and rest and its route text; the distinct heads and rests as texts."""
+    its head and rest; the texts of each output form."""
 
     points: np.ndarray
     head_ids: np.ndarray
     rest_ids: np.ndarray
-    heads: tuple[np.ndarray, memoryview]  # offsets, bytes: '"' + head columns + ',"route_prefix":'
-    routes: tuple[np.ndarray, memoryview]  # per point: the route prefix as JSON
-    rests: tuple[np.ndarray, memoryview]  # the columns after the route, '}' and the newline
+    forms: dict[str, Texts]  # of LEADS: "json" always, "csv" unless its records could not be told apart
     store: str  # the fingerprint of the store these are of (STORE_KEY)
     identity: list[list[int] | None]  # of the database, at the close of the session that took them
 
@@ -81,19 +95,24 @@ def _smallest(values: np.ndarray) -> np.ndarray:
 
 def _layout(contents: Contents) -> dict[str, np.ndarray | memoryview]:
     """The arrays of the file, each in the smallest integer type that holds it."""
-    routes_offsets, routes = contents.routes
-    return {
+    arrays: dict[str, np.ndarray | memoryview] = {
         "points": contents.points.astype(np.uint32),
         "head_ids": _smallest(contents.head_ids),
         "rest_ids": _smallest(contents.rest_ids),
-        "heads_offsets": _smallest(contents.heads[0]),
-        "heads_bytes": contents.heads[1],
-        "route_starts": _smallest(routes_offsets[:-1]),
-        "route_lengths": _smallest(np.diff(routes_offsets)),
-        "routes_bytes": routes,
-        "rests_offsets": _smallest(contents.rests[0]),
-        "rests_bytes": contents.rests[1],
     }
+    for form, texts in contents.forms.items():
+        routes_offsets, routes = texts.routes
+        arrays |= {
+            f"{form}_heads_offsets": _smallest(texts.heads[0]),
+            f"{form}_heads_bytes": texts.heads[1],
+            f"{form}_route_starts": _smallest(routes_offsets[:-1]),
+            f"{form}_route_lengths": _smallest(np.diff(routes_offsets)),
+            f"{form}_routes_bytes": routes,
+            f"{form}_rests_offsets": _smallest(texts.rests[0]),
+            f"{form}_rests_bytes": texts.rests[1],
+            f"{form}_first": memoryview(texts.first),
+        }
+    return arrays
 
 
 def save(contents: Contents, db: Path) -> Path | None:
@@ -119,6 +138,7 @@ def save(contents: Contents, db: Path) -> Path | None:
         "store": contents.store,
         "identity": contents.identity,
         "installed": installed_files(),
+        "forms": list(contents.forms),
         "arrays": layout,
     }
 
@@ -130,8 +150,41 @@ def save(contents: Contents, db: Path) -> Path | None:
     return replace_file(location(db), header, body)
 
 
+class _Form:
+    """The texts of one form in the mapped file, checked with no more reads than a lookup makes (a
+    comparison makes a bool per value, no copy)."""
+
+    def __init__(self, form: str, arrays: dict[str, Any], mapped: mmap.mmap, points: int) -> None:
+        self.lead = LEADS[form]
+        self.base = {name: arrays[f"{form}_{name}_bytes"][0] for name in ("heads", "routes", "rests")}
+        self.route_starts: np.ndarray = arrays[f"{form}_route_starts"]
+        self.route_lengths: np.ndarray = arrays[f"{form}_route_lengths"]
+        self.offsets: dict[str, np.ndarray] = {
+            name: arrays[f"{form}_{name}_offsets"] for name in ("heads", "rests")
+        }
+        for name, offsets in self.offsets.items():
+            size = arrays[f"{form}_{name}_bytes"][1]
+            if (
+                len(offsets) < 2
+                or offsets[0] != 0
+                or int(offsets[-1]) != size
+                or bool((offsets[1:] < offsets[:-1]).any())
+            ):
+                raise ValueError(f"the offsets of {form} {name} do not cover its texts")
+        if not len(self.route_starts) == len(self.route_lengths) == points:
+            raise ValueError(f"the {form} routes are not one per point")
+        end = int((self.route_starts.astype(np.int64) + self.route_lengths).max())
+        if end > arrays[f"{form}_routes_bytes"][1]:
+            raise ValueError(f"a {form} route text runs past the routes")
+        start, size = arrays[f"{form}_first"]
+        self.first = bytes(mapped[start : start + size])
+        heads = self.offsets["heads"]
+        at = self.base["heads"]
+        self.single_head = bytes(mapped[at + int(heads[0]) : at + int(heads[1])]) if len(heads) == 2 else None
+
+
 class PointFile:
-    """A valid file, mapped: `json_lines` answers a block of input lines."""
+    """A valid file, mapped: `lines` answers a block of input lines in one of its `forms`."""
 
     def __init__(self, mapped: mmap.mmap, header: dict[str, Any]) -> None:
         self._map = mapped
@@ -149,82 +202,68 @@ class PointFile:
         self.points: np.ndarray = arrays["points"]
         self.head_ids: np.ndarray = arrays["head_ids"]
         self.rest_ids: np.ndarray = arrays["rest_ids"]
-        self._base = {name: arrays[f"{name}_bytes"][0] for name in ("heads", "routes", "rests")}
-        self._route_starts: np.ndarray = arrays["route_starts"]
-        self._route_lengths: np.ndarray = arrays["route_lengths"]
-        self._offsets = {name: arrays[f"{name}_offsets"] for name in ("heads", "rests")}
-        # checks that read no more than a lookup reads (a comparison makes a bool per value, no copy)
-        for name, offsets in self._offsets.items():
-            size = arrays[f"{name}_bytes"][1]
-            if (
-                len(offsets) < 2
-                or offsets[0] != 0
-                or int(offsets[-1]) != size
-                or bool((offsets[1:] < offsets[:-1]).any())
-            ):
-                raise ValueError(f"the offsets of {name} do not cover its texts")
         n = len(self.points)
-        if n == 0 or not (
-            len(self.head_ids)
-            == len(self.rest_ids)
-            == len(self._route_starts)
-            == len(self._route_lengths)
-            == n
-        ):
+        if n == 0 or not len(self.head_ids) == len(self.rest_ids) == n:
             raise ValueError("the point arrays differ in length")
-        if int((self._route_starts.astype(np.int64) + self._route_lengths).max()) > arrays["routes_bytes"][1]:
-            raise ValueError("a route text runs past the routes")
         if self.points[0] != 0 or bool((self.points[1:] <= self.points[:-1]).any()):
             raise ValueError("the points are not sorted from 0")
-        if (
-            int(self.head_ids.max()) >= len(self._offsets["heads"]) - 1
-            or int(self.rest_ids.max()) >= len(self._offsets["rests"]) - 1
-        ):
-            raise ValueError("a point names a head or rest the file lacks")
-        heads = self._offsets["heads"]
-        at = self._base["heads"]
-        self._single_head = (
-            bytes(mapped[at + int(heads[0]) : at + int(heads[1])]) if len(heads) == 2 else None
-        )
+        self._forms = {form: _Form(form, arrays, mapped, n) for form in header["forms"]}
+        if "json" not in self._forms:
+            raise ValueError("it holds no JSON texts")
+        for form in self._forms.values():
+            if (
+                int(self.head_ids.max()) >= len(form.offsets["heads"]) - 1
+                or int(self.rest_ids.max()) >= len(form.offsets["rests"]) - 1
+            ):
+                raise ValueError("a point names a head or rest the file lacks")
 
-    def json_lines(self, block: bytes) -> Iterator[bytes] | None:
-        """The JSON lines of a block of dotted-quad lines, in order and byte for byte the engine's,
-        in parts of at most LINES_PER_PART lines (the texts of a part exist while it is joined);
-        None when some line is something else (the engine answers that block)."""
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The output forms the file answers ("json", "csv")."""
+        return tuple(self._forms)
+
+    def first(self, form: str) -> bytes:
+        """What a lookup in `form` writes before its first line (the CSV header)."""
+        return self._forms[form].first
+
+    def lines(self, block: bytes, form: str) -> Iterator[bytes] | None:
+        """The lines of a block of dotted-quad lines in `form` (one of `forms`), in order and byte
+        for byte the engine's, in parts of at most LINES_PER_PART lines (the texts of a part exist
+        while it is joined); None when some line is something else (the engine answers that block)."""
         quads = parse_block(block)
         if quads is None:
             return None
         order = np.argsort(quads.ints)
         at = np.empty(len(order), dtype=np.int64)
         at[order] = np.searchsorted(self.points, quads.ints[order], side="right") - 1
-        return self._parts(quads.block, at)
+        return self._parts(quads.block, at, self._forms[form])
 
-    def _parts(self, block: bytes, at: np.ndarray) -> Iterator[bytes]:
-        # each line's start as one text: '{"address":"', the address, and with a single head the
-        # head too, made by replace and split (C loops), not pieces joined per line
-        head = self._single_head
-        glue = (head or b"") + b"\n" + _ADDRESS
-        starts = (_ADDRESS + block.replace(b"\n", glue)).split(b"\n")
+    def _parts(self, block: bytes, at: np.ndarray, form: _Form) -> Iterator[bytes]:
+        # each line's start as one text: the lead, the address, and with a single head the head
+        # too, made by replace and split (C loops), not pieces joined per line
+        head = form.single_head
+        glue = (head or b"") + b"\n" + form.lead
+        starts = (form.lead + block.replace(b"\n", glue)).split(b"\n")
         del starts[-1]  # what follows the last newline
-        base = self._base["routes"]
+        base = form.base["routes"]
         for first in range(0, len(at), LINES_PER_PART):
             part = at[first : first + LINES_PER_PART]
-            routes = self._route_starts[part].astype(np.int64) + base
+            routes = form.route_starts[part].astype(np.int64) + base
             pieces = [
                 iter(starts[first : first + LINES_PER_PART]),
-                self._slices(routes, routes + self._route_lengths[part]),
-                self._texts("rests", self.rest_ids[part]),
+                self._slices(routes, routes + form.route_lengths[part]),
+                self._texts(form, "rests", self.rest_ids[part]),
             ]
             if head is None:
-                pieces.insert(1, self._texts("heads", self.head_ids[part]))
+                pieces.insert(1, self._texts(form, "heads", self.head_ids[part]))
             yield b"".join(chain.from_iterable(zip(*pieces, strict=True)))
 
-    def _texts(self, name: str, ids: np.ndarray) -> Iterator[bytes]:
-        """The texts `ids` of `name` (heads, rests)."""
-        offsets = self._offsets[name]
+    def _texts(self, form: _Form, name: str, ids: np.ndarray) -> Iterator[bytes]:
+        """The texts `ids` of `name` (heads, rests) in `form`."""
+        offsets = form.offsets[name]
         ids = ids.astype(np.int64)
-        starts = offsets[ids].astype(np.int64) + self._base[name]
-        return self._slices(starts, offsets[ids + 1].astype(np.int64) + self._base[name])
+        base = form.base[name]
+        return self._slices(offsets[ids].astype(np.int64) + base, offsets[ids + 1].astype(np.int64) + base)
 
     def _slices(self, starts: np.ndarray, ends: np.ndarray) -> Iterator[bytes]:
         """The bytes of the mapped file from each start to its end, made one by one as joined."""

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import duckdb
 
 MAGIC = b"analyzer ip4 points\n"
-FORMAT = 2
+FORMAT = 3  # 3: the CSV texts beside the JSON ones
 # The analyzer_meta key of the fingerprint the stored points were built for.
 STORE_KEY = "lookup_ip4_points_fingerprint"
 # The dataset kinds the points are made of (net_attribute() reads routing tables, AS

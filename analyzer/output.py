@@ -179,6 +179,30 @@ def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str],
     return buf.getvalue()
 
 
+def csv_records(part: pa.Table, columns: Sequence[str]) -> pl.Series:
+    """Each row's CSV cells of `columns` as csv_lines writes them, without the line's end: pieces a
+    writer joins into CSV lines with cells of its own (the point file of analyzer.lookup_file), so
+    that they are byte for byte the lines csv_lines writes. A newline ends a record where it is not
+    inside quotes: an even count of quote characters before it (RFC 4180, as polars writes)."""
+    import numpy as np
+    import polars as pl
+    import pyarrow as pa
+
+    data = csv_lines(part, columns, header=False)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    quotes = np.cumsum(buf == 34)
+    ends = newlines[quotes[newlines] % 2 == 0]
+    if len(ends) != part.num_rows or (len(ends) and int(ends[-1]) != len(buf) - 1):
+        raise ValueError(f"{len(ends)} CSV records for {part.num_rows} rows")
+    keep = np.ones(len(buf), dtype=bool)
+    keep[ends] = False
+    offsets = np.zeros(len(ends) + 1, dtype=np.int64)
+    offsets[1:] = ends - np.arange(len(ends))  # each record's end, the newlines before it removed
+    texts = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(buf[keep]))
+    return pl.Series("csv", texts)
+
+
 def table(
     rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, title: str | None = None
 ) -> Table:

@@ -1,7 +1,7 @@
 """The bulk lookup's point file (analyzer.lookup_file): the session that ingests network data (or a
-JSON bulk lookup through the engine) leaves it as it closes, and the bulk lookups over plain
-addresses after it are answered from the file without loading DuckDB, polars or pyarrow, with the
-engine's bytes. A session that leaves the network data alone keeps the file; the file is ignored
+bulk lookup through the engine) leaves it as it closes, and the bulk lookups over plain addresses
+after it, as JSON lines or CSV, are answered from the file without loading DuckDB, polars or
+pyarrow, with the engine's bytes. A session that leaves the network data alone keeps the file; the file is ignored
 as soon as the database changes otherwise, the installed sql/ and catalog files change, or it is
 damaged, and the engine answers as before."""
 
@@ -54,11 +54,13 @@ def network_db(data: Path, tmp_path: Path) -> Path:
     return db
 
 
-def bulk(db: Path, lines: list[str], *, cache: Path | None = None) -> tuple[str, list[str]]:
-    """`analyzer lookup - --json` in a new process: its output and the engine modules it loaded."""
+def bulk(
+    db: Path, lines: list[str], *, cache: Path | None = None, fmt: str = "json"
+) -> tuple[str, list[str]]:
+    """`analyzer lookup - --format FMT` in a new process: its output and the engine modules it loaded."""
     env = {**os.environ, **({"ANALYZER_CACHE_DIR": str(cache)} if cache else {})}
     done = subprocess.run(
-        [sys.executable, "-c", _RUN, "lookup", "-", "--json", "--db", str(db)],
+        [sys.executable, "-c", _RUN, "lookup", "-", "--format", fmt, "--db", str(db)],
         input="".join(f"{line}\n" for line in lines),
         capture_output=True,
         text=True,
@@ -70,9 +72,10 @@ def bulk(db: Path, lines: list[str], *, cache: Path | None = None) -> tuple[str,
     return done.stdout, [m for m in loaded.split(",") if m]
 
 
-def engine(db: Path, lines: list[str], tmp_path: Path) -> str:
+def engine(db: Path, lines: list[str], tmp_path: Path, fmt: str = "json") -> str:
     """The engine's answer: a bulk lookup with a cache that holds no point file."""
-    out, loaded = bulk(db, lines, cache=tmp_path / f"engine-cache-{len(list(tmp_path.iterdir()))}")
+    cache = tmp_path / f"engine-cache-{len(list(tmp_path.iterdir()))}"
+    out, loaded = bulk(db, lines, cache=cache, fmt=fmt)
     assert loaded == ["duckdb", "polars", "pyarrow"]
     return out
 
@@ -101,10 +104,7 @@ def test_a_json_bulk_lookup_through_the_engine_writes_a_missing_file(network_db:
 
 
 def test_the_file_gives_the_engines_bytes_on_every_interval_edge(network_db: Path, tmp_path: Path) -> None:
-    with Workspace(network_db, read_only=True) as ws:
-        points = [int(r[0]) for r in ws.con.execute("select point from lookup_ip4_points").fetchall()]
-    edges = sorted({p + d for p in points for d in (-1, 0, 1) if 0 <= p + d < 1 << 32})
-    texts = [".".join(str(e >> s & 255) for s in (24, 16, 8, 0)) for e in edges]
+    texts = edges(network_db)
     from_file, loaded = bulk(network_db, texts)
     assert loaded == []
     assert from_file == engine(network_db, texts, tmp_path)
@@ -116,6 +116,110 @@ def test_other_lines_are_answered_by_the_engine_in_input_order(network_db: Path,
     assert loaded == ["duckdb", "polars", "pyarrow"]  # from the block holding the other lines
     assert with_file == engine(network_db, mixed, tmp_path)
     assert [json.loads(line).get("address") for line in with_file.splitlines()][:8] == ADDRESSES
+
+
+def edges(db: Path) -> list[str]:
+    """Every point of the store, and the addresses either side of it."""
+    with Workspace(db, read_only=True) as ws:
+        points = [int(r[0]) for r in ws.con.execute("select point from lookup_ip4_points").fetchall()]
+    found = sorted({p + d for p in points for d in (-1, 0, 1) if 0 <= p + d < 1 << 32})
+    return [".".join(str(e >> s & 255) for s in (24, 16, 8, 0)) for e in found]
+
+
+def test_csv_is_answered_from_the_file_with_the_engines_bytes(network_db: Path, tmp_path: Path) -> None:
+    for lines in (ADDRESSES, edges(network_db)):
+        from_file, loaded = bulk(network_db, lines, fmt="csv")
+        assert loaded == []
+        assert from_file == engine(network_db, lines, tmp_path, fmt="csv")
+    header, *rows = from_file.splitlines()
+    assert header.startswith("name,address,family,") and len(rows) == len(lines)
+
+
+def test_csv_of_mixed_lines_has_one_header_and_the_engines_rows(network_db: Path, tmp_path: Path) -> None:
+    # a first block of addresses from the file, then the engine from the block with other lines
+    many = ADDRESSES * 2000  # 16,000 lines: several blocks of stdin
+    mixed = [*many, "2001:db8::1", "not-an-address.example", *ADDRESSES]
+    with_file, loaded = bulk(network_db, mixed, fmt="csv")
+    assert loaded == ["duckdb", "polars", "pyarrow"]
+    assert with_file == engine(network_db, mixed, tmp_path, fmt="csv")
+    assert with_file.count("name,address,") == 1
+
+
+@pytest.fixture
+def hostile_network_db(tmp_path: Path) -> Path:
+    """AS organisations named with what CSV and terminals must not take as theirs: a separator, quotes,
+    a formula, ESC and a bidi override (CAIDA as-org2info.txt, a RouteViews pfx2as)."""
+    as2org = tmp_path / "20250701.as-org2info.txt"
+    as2org.write_text(
+        "# format:org_id|changed|org_name|country|source\n"
+        '@ORG-ARIN|20240301|=HYPERLINK("https://evil.example","x"), Inc. \x1b[2J \u202eCorp|US|ARIN\n'
+        "PLAIN-ARIN|20240301|Plain Networks|US|ARIN\n"
+        "# format:aut|changed|aut_name|org_id|opaque_id|source\n"
+        "64501|20240301|-2+3cmd|@ORG-ARIN|y_ARIN|ARIN\n"
+        '64502|20240301|"quoted"|PLAIN-ARIN|y_ARIN|ARIN\n',
+        encoding="utf-8",
+    )
+    pfx2as = tmp_path / "routeviews-rv2-20250720-1200.pfx2as"
+    pfx2as.write_text("198.51.100.0\t24\t64501\n203.0.113.0\t24\t64502\n192.0.2.0\t24\t64501_64502\n")
+    db = tmp_path / "hostile.duckdb"
+    with Workspace(db) as ws:
+        ingest(ws, "as2org", [as2org])
+        ingest(ws, "pfx2as", [pfx2as])
+    return db
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_hostile_names_come_from_the_file_as_the_engine_writes_them(
+    hostile_network_db: Path, tmp_path: Path, fmt: str
+) -> None:
+    lines = ["198.51.100.7", "203.0.113.9", "192.0.2.1", "10.0.0.1", "198.51.100.8"]
+    from_file, loaded = bulk(hostile_network_db, lines, fmt=fmt)
+    assert loaded == []
+    assert from_file == engine(hostile_network_db, lines, tmp_path, fmt=fmt)
+    assert "\x1b" not in from_file or fmt == "csv"  # CSV is data: its cells are as loaded, quoted
+    if fmt == "csv":
+        assert "'=HYPERLINK(" in from_file and ",'-2+3cmd," in from_file  # no formula runs
+
+
+def test_the_csv_records_of_a_table_are_the_lines_the_csv_writer_writes() -> None:
+    import pyarrow as pa
+
+    from analyzer.output import csv_lines, csv_records
+
+    table = pa.table(
+        {
+            "a": ["plain", 'a "quoted"\nline', None, "", "=1+1", "x,y"],
+            "b": [[1, 2], None, [], [3], [4], [5]],
+        }
+    )
+    records = csv_records(table, ["a", "b"]).to_list()
+    assert "".join(f"{r}\n" for r in records).encode() == csv_lines(table, ["a", "b"], header=False)
+    assert records[1] == '"a ""quoted""\nline",' and records[4].startswith("'=1+1,")
+
+
+def test_without_csv_texts_the_engine_answers_csv(
+    network_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.network.points import Ip4Points
+
+    lookup_file.location(network_db).unlink()
+    monkeypatch.setattr(Ip4Points, "csv_texts", lambda self: None)  # records it cannot tell apart
+    with Workspace(network_db) as ws:
+        Ip4Points(ws).json_texts()  # the file is written as the session closes
+    store = lookup_file.current(network_db)
+    assert store is not None and store.forms == ("json",)
+    as_csv, loaded = bulk(network_db, ADDRESSES, fmt="csv")
+    assert loaded == ["duckdb", "polars", "pyarrow"]
+    assert as_csv == engine(network_db, ADDRESSES, tmp_path, fmt="csv")
+    assert bulk(network_db, ADDRESSES)[1] == []  # JSON from the file
+
+
+def test_a_csv_bulk_lookup_through_the_engine_writes_a_missing_file(network_db: Path) -> None:
+    lookup_file.location(network_db).unlink()
+    first, loaded = bulk(network_db, ADDRESSES, fmt="csv")
+    assert loaded == ["duckdb", "polars", "pyarrow"]
+    again, loaded = bulk(network_db, ADDRESSES, fmt="csv")
+    assert (again, loaded) == (first, [])
 
 
 def test_a_newer_routing_table_leaves_a_new_file(network_db: Path, data: Path, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from analyzer.cli.ordered_output import ordered_output
 from analyzer.ct.observations import describe
 from analyzer.lookup import Part, stream_lookup
 from analyzer.lookup import lookup as lookup_items
-from analyzer.network.lookup import COLUMNS
+from analyzer.network.lookup import CSV_COLUMNS
 from analyzer.network.points import Ip4Points
 
 _TABLE_COLUMNS = [
@@ -35,8 +35,6 @@ _TABLE_COLUMNS = [
     "as_country",
     "error",
 ]
-# CSV: the hostname (empty for an address) and every attribution column.
-_CSV_COLUMNS = ["name", *COLUMNS]
 # Threads rendering parts (polars' concat_str of JSON lines, CSV writing): the machine's two cores.
 RENDER_THREADS = 2
 
@@ -50,7 +48,7 @@ def single(items: list[str], fmt: str, db: Path | None) -> None:
         return
     table = [line for row in rows for line in _table_rows(row)]
     if fmt == "csv":
-        echo(output.to_csv(table, _CSV_COLUMNS))
+        echo(output.to_csv(table, CSV_COLUMNS))
         return
     columns = _TABLE_COLUMNS
     if any(r.get("served_certificates") for r in rows):
@@ -69,29 +67,31 @@ def _render(part: Part, fmt: str, first: bool) -> list[bytes | pa.Buffer]:
         return output.json_line_buffers(part)
     rows = part if not isinstance(part, list) else [line for row in part for line in _table_rows(row)]
     if fmt == "csv":
-        return [output.csv_lines(rows, _CSV_COLUMNS, header=first)]
+        return [output.csv_lines(rows, CSV_COLUMNS, header=first)]
     table = rows.to_pylist() if not isinstance(rows, list) else rows
     output.render(table, "table", _TABLE_COLUMNS, console=out)
     return []
 
 
-def bulk(chunks: Iterator[list[str] | bytes], fmt: str, db: Path | None) -> None:
+def bulk(chunks: Iterator[list[str] | bytes], fmt: str, db: Path | None, *, header: bool = True) -> None:
     """Look up chunk after chunk; RENDER_THREADS turn the parts into bytes while the next chunks are
     looked up (polars, numpy and the DuckDB queries release the GIL, so both cores work) and the
-    writer thread writes them in input order. At most a few parts are in flight (bounded memory)."""
+    writer thread writes them in input order. At most a few parts are in flight (bounded memory).
+    `header`: CSV begins with its header (not when the point file wrote the lines before these)."""
     # the table format prints as it renders: in the writer, in order; CSV and JSON in the pool
     pool = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="lookup-render") if fmt != "table" else None
     try:
-        # a JSON lookup that loaded the store's texts leaves the point file as the database closes
+        # a lookup that loaded the store's parts leaves the point file as the database closes
         with ordered_output(RENDER_THREADS) as writer, workspace(db, read_only=False) as ws:
             parts = stream_lookup(ws, chunks, as_json=fmt == "json", points=Ip4Points(ws))
             for i, part in enumerate(parts):
                 if writer.failed:
                     break
+                first = header and i == 0
                 if pool is None:
-                    writer.put(functools.partial(_render, part, fmt, i == 0))
+                    writer.put(functools.partial(_render, part, fmt, first))
                 else:
-                    writer.put(pool.submit(_render, part, fmt, i == 0).result)
+                    writer.put(pool.submit(_render, part, fmt, first).result)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -18,7 +18,7 @@ from analyzer.cli.ordered_output import ordered_output
 # Bulk input is read in blocks of this many bytes (about 4,500 IPv4 lines): memory stays bounded
 # and the first answers are printed while the rest of the input is still coming.
 BLOCK_BYTES = 65536
-# Parts of JSON lines (about 0.6 MB each) joined ahead of the writer at most.
+# Parts of lines (about 0.6 MB of JSON each) joined ahead of the writer at most.
 WRITE_AHEAD = 4
 
 
@@ -77,39 +77,51 @@ def _debug(message: str) -> None:
 
 
 def _bulk(items: list[str], fmt: str, db: Path | None) -> None:
-    """Stream the answers of `items` ('-' is stdin): JSON lines of plain addresses from the point
-    file while it is current and the input is only addresses; the rest through the engine."""
-    chunks: Iterator[list[str] | bytes] | None
-    if fmt == "json" and items == ["-"]:
-        chunks = _from_point_file(_chunks(items, sys.stdin.buffer), settings.db_path(db_path(db)))
+    """Stream the answers of `items` ('-' is stdin): JSON lines or CSV rows of plain addresses from
+    the point file while it is current and the input is only addresses; the rest through the engine."""
+    chunks: Iterator[list[str] | bytes] | None = _chunks(items, sys.stdin.buffer)
+    started = False
+    if fmt in ("json", "csv") and items == ["-"]:
+        chunks, started = _from_point_file(chunks, settings.db_path(db_path(db)), fmt)
     else:
-        _debug("the engine answers: the point file answers `lookup - --json` alone (stdin, JSON lines)")
-        chunks = _chunks(items, sys.stdin.buffer)
+        _debug("the engine answers: the point file answers `lookup -` alone (stdin, JSON lines or CSV)")
     if chunks is not None:
         from analyzer.cli import lookup_engine  # the engine, only when the file cannot answer
 
-        lookup_engine.bulk(chunks, fmt, db)
+        lookup_engine.bulk(chunks, fmt, db, header=not started)
 
 
-def _from_point_file(chunks: Iterator[list[str] | bytes], db: Path) -> Iterator[list[str] | bytes] | None:
-    """Write the JSON lines of each block from the database's point file, without the engine; the
-    chunks left (from the first block that is not only dotted-quad lines) when there are any, None
-    when all were answered. All of them when the file is missing or not current."""
+def _from_point_file(
+    chunks: Iterator[list[str] | bytes], db: Path, fmt: str
+) -> tuple[Iterator[list[str] | bytes] | None, bool]:
+    """Write the lines of each block in `fmt` from the database's point file, without the engine.
+    Gives the chunks left (from the first block that is not only dotted-quad lines; all of them
+    when the file is missing, not current or lacks `fmt`), None when all were answered, and
+    whether anything was written (the CSV header is then out)."""
     store = lookup_file.opened(db)
     if isinstance(store, str):
         _debug(f"the engine answers: no current point file at {lookup_file.location(db)}: {store}")
-        return chunks
+        return chunks, False
+    if fmt not in store.forms:
+        _debug(f"the engine answers: the point file at {lookup_file.location(db)} holds no {fmt} texts")
+        return chunks, False
     rest: Iterator[list[str] | bytes] | None = None
+    first = store.first(fmt)
+    started = False
     with ordered_output(WRITE_AHEAD) as out:
         for chunk in chunks:
             # a list is an argument; with items == ["-"] every chunk is a block of stdin
-            lines = store.json_lines(chunk) if isinstance(chunk, bytes) else None
+            lines = store.lines(chunk, fmt) if isinstance(chunk, bytes) else None
             if lines is None:
                 _debug("the engine answers from the first block holding a line that is not a dotted quad")
                 rest = itertools.chain([chunk], chunks)
                 break
+            if not started:
+                started = True
+                if first:
+                    out.put(first)
             for part in lines:
                 out.put(part)
             if out.failed:
                 break
-    return None if out.reader_left else rest
+    return (None if out.reader_left else rest), started

@@ -49,6 +49,8 @@ COLUMNS = (
     "route_table_id",
     "route_table_date",
 )
+# A bulk lookup's CSV: the hostname (empty for an address), then every attribution column.
+CSV_COLUMNS = ("name", *COLUMNS)
 _INPUT = "_net_lookup_input"
 
 

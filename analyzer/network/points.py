@@ -36,10 +36,11 @@ from analyzer import lookup_file
 from analyzer.catalog import catalog_digest
 from analyzer.cursors import first_row
 from analyzer.ipv4_text import parse_block
-from analyzer.lookup_file import Contents
+from analyzer.lookup_file import Contents, Texts
 from analyzer.lookup_file_header import ON_CLOSE, STORE_KEY, identity, store_fingerprint
 from analyzer.meta import get_meta, set_meta
-from analyzer.output import JsonParts
+from analyzer.network.lookup import CSV_COLUMNS
+from analyzer.output import JsonParts, csv_lines, csv_records
 from analyzer.resources import catalog_files, files_digest, sql_files
 from analyzer.safe_text import json_texts
 from analyzer.workspace import Workspace
@@ -128,12 +129,7 @@ class Ip4Points:
 
     def attribute(self, texts: pl.Series, columns: list[str], ints: np.ndarray | None = None) -> pa.Table:
         """One row per text, in order: the row of its point with `address` = the text."""
-        self._load()
-        if self._rows is None:
-            heads = self._parts(self.names[1], "head_id", "* exclude (head_id, json, _key)")
-            rests = self._parts(self.names[2], "rest_id", "* exclude (rest_id, json, _key)")
-            self._rows = (heads, rests, self._column(_SPLIT).column(0).combine_chunks())
-        heads, rests, routes = self._rows
+        heads, rests, routes = self._row_parts()
         at = self._index(texts, ints)
         head = heads.take(pa.array(self.head_ids[at]))
         rest = rests.take(pa.array(self.rest_ids[at]))
@@ -144,6 +140,45 @@ class Ip4Points:
             **{name: rest.column(name) for name in rest.column_names},
         }
         return pa.table({c: found[c] for c in columns})
+
+    def _row_parts(self) -> tuple[pa.Table, pa.Table, pa.Array]:
+        """The heads' and rests' columns in id order and the routes in point order, loaded on first
+        use; a read-write session then leaves the point file when it closes (`point_file`)."""
+        self._load()
+        if self._rows is None:
+            heads = self._parts(self.names[1], "head_id", "* exclude (head_id, json, _key)")
+            rests = self._parts(self.names[2], "rest_id", "* exclude (rest_id, json, _key)")
+            self._rows = (heads, rests, self._column(_SPLIT).column(0).combine_chunks())
+            self._leave_file()
+        return self._rows
+
+    def _leave_file(self) -> None:
+        if not self.ws.read_only:
+            self.ws.on_close(ON_CLOSE, functools.partial(point_file, points=self))
+
+    def csv_texts(self) -> Texts | None:
+        """The texts of a CSV line (analyzer.lookup_file.Texts) as the engine's CSV writer renders
+        the rows of `attribute` (output.csv_records); None when the columns are not in the order
+        of CSV_COLUMNS around the route, or some record's end cannot be told from the data."""
+        heads, rests, routes = self._row_parts()
+        line = ["name", "address", *heads.column_names, _SPLIT, *rests.column_names]
+        if line != list(CSV_COLUMNS) or not heads.num_columns or not rests.num_columns:
+            return None
+        try:
+            head_cells = csv_records(heads, heads.column_names)
+            rest_cells = csv_records(rests, rests.column_names)
+            route_cells = csv_records(pa.table({_SPLIT: routes}), [_SPLIT])
+        except ValueError:
+            return None
+        empty = pa.table({c: pa.array([], pa.string()) for c in CSV_COLUMNS})
+        return Texts(
+            heads=_packed(
+                pl.select(pl.concat_str([pl.lit(","), pl.lit(head_cells), pl.lit(",")])).to_series()
+            ),
+            routes=_packed(route_cells),
+            rests=_packed(pl.select(pl.lit(",") + pl.lit(rest_cells)).to_series(), "\n"),
+            first=csv_lines(empty, CSV_COLUMNS, header=True),
+        )
 
     def json_tails(self, texts: pl.Series, ints: np.ndarray | None = None) -> JsonParts:
         """The same rows as JSON: each text, then the JSON of its point's row after the address.
@@ -174,8 +209,7 @@ class Ip4Points:
                 json_texts(routes),
             )
             del heads, rests, routes
-            if not self.ws.read_only:
-                self.ws.on_close(ON_CLOSE, functools.partial(point_file, points=self))
+            self._leave_file()
         return self._json
 
     def _json_pieces(
@@ -269,13 +303,21 @@ def point_file(ws: Workspace, points: Ip4Points | None = None) -> Callable[[], o
     stamp = identity(Path(ws.path))
     if stamp is None:
         return None
+    forms = {
+        "json": Texts(
+            heads=_packed(pl.Series([heads]) if isinstance(heads, str) else heads),
+            routes=_packed(routes),
+            rests=_packed(rests, "\n"),
+        )
+    }
+    csv = points.csv_texts()
+    if csv is not None:
+        forms["csv"] = csv
     contents = Contents(
         points=points.points,
         head_ids=points.head_ids,
         rest_ids=points.rest_ids,
-        heads=_packed(pl.Series([heads]) if isinstance(heads, str) else heads),
-        routes=_packed(routes),
-        rests=_packed(rests, "\n"),
+        forms=forms,
         store=store,
         identity=stamp,
     )
