@@ -54,6 +54,8 @@ from analyzer.version import __version__
 
 # What a line holds before the address, per output form; the rest of a line is stored (Texts).
 LEADS = {"json": b'{"address":"', "csv": b","}  # CSV: the hostname's cell, empty for an address
+# What a damaged header or array raises as the file is read.
+_DAMAGE = (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError)
 # Lines joined at once: their texts and the joined bytes are what a lookup holds beyond the file.
 LINES_PER_PART = 1024
 
@@ -184,7 +186,8 @@ class _Form:
 
 
 class PointFile:
-    """A valid file, mapped: `lines` answers a block of input lines in one of its `forms`."""
+    """A valid file, mapped: `lines` answers a block of input lines in one of its `forms` (see
+    `refusal` first)."""
 
     def __init__(self, mapped: mmap.mmap, header: dict[str, Any]) -> None:
         self._map = mapped
@@ -207,24 +210,40 @@ class PointFile:
             raise ValueError("the point arrays differ in length")
         if self.points[0] != 0 or bool((self.points[1:] <= self.points[:-1]).any()):
             raise ValueError("the points are not sorted from 0")
-        self._forms = {form: _Form(form, arrays, mapped, n) for form in header["forms"]}
-        if "json" not in self._forms:
-            raise ValueError("it holds no JSON texts")
-        for form in self._forms.values():
+        self._arrays = arrays
+        self._top = (int(self.head_ids.max()), int(self.rest_ids.max()))
+        forms = header["forms"]
+        if not isinstance(forms, list) or "json" not in forms or not set(forms) <= set(LEADS):
+            raise ValueError(f"it holds the forms {forms!r}")
+        self.forms: tuple[str, ...] = tuple(forms)  # the output forms the file answers
+        self._forms: dict[str, _Form] = {}
+        self._form("json")
+
+    def _form(self, form: str) -> _Form:
+        """The texts of `form`, checked on first use (a JSON lookup reads no page of the CSV texts)."""
+        if form not in self._forms:
+            texts = _Form(form, self._arrays, self._map, len(self.points))
             if (
-                int(self.head_ids.max()) >= len(form.offsets["heads"]) - 1
-                or int(self.rest_ids.max()) >= len(form.offsets["rests"]) - 1
+                self._top[0] >= len(texts.offsets["heads"]) - 1
+                or self._top[1] >= len(texts.offsets["rests"]) - 1
             ):
                 raise ValueError("a point names a head or rest the file lacks")
+            self._forms[form] = texts
+        return self._forms[form]
 
-    @property
-    def forms(self) -> tuple[str, ...]:
-        """The output forms the file answers ("json", "csv")."""
-        return tuple(self._forms)
+    def refusal(self, form: str) -> str | None:
+        """Why the file cannot answer in `form` (it lacks its texts, they are damaged); None if it can."""
+        if form not in self.forms:
+            return f"it holds no {form} texts"
+        try:
+            self._form(form)
+        except _DAMAGE as exc:
+            return f"its {form} texts are damaged ({exc})"
+        return None
 
     def first(self, form: str) -> bytes:
         """What a lookup in `form` writes before its first line (the CSV header)."""
-        return self._forms[form].first
+        return self._form(form).first
 
     def lines(self, block: bytes, form: str) -> Iterator[bytes] | None:
         """The lines of a block of dotted-quad lines in `form` (one of `forms`), in order and byte
@@ -236,7 +255,7 @@ class PointFile:
         order = np.argsort(quads.ints)
         at = np.empty(len(order), dtype=np.int64)
         at[order] = np.searchsorted(self.points, quads.ints[order], side="right") - 1
-        return self._parts(quads.block, at, self._forms[form])
+        return self._parts(quads.block, at, self._form(form))
 
     def _parts(self, block: bytes, at: np.ndarray, form: _Form) -> Iterator[bytes]:
         # each line's start as one text: the lead, the address, and with a single head the head
@@ -287,7 +306,7 @@ def opened(db: Path) -> PointFile | str:
         return header
     try:
         return PointFile(mapped, header)
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+    except _DAMAGE as exc:
         return f"it is damaged ({exc})"  # (the arrays made of the map keep it open until freed)
 
 

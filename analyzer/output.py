@@ -22,6 +22,7 @@ from analyzer.safe_text import SafeConsole, csv_arrow, csv_row, json_bytes, json
 # numpy, polars and pyarrow load with the first streamed part (the bulk writers below): the row
 # renderers that every other command uses need none of them (start-up time).
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
     import pyarrow as pa
 
@@ -179,28 +180,45 @@ def csv_lines(part: pa.Table | Sequence[dict[str, Any]], columns: Sequence[str],
     return buf.getvalue()
 
 
-def csv_records(part: pa.Table, columns: Sequence[str]) -> pl.Series:
-    """Each row's CSV cells of `columns` as csv_lines writes them, without the line's end: pieces a
-    writer joins into CSV lines with cells of its own (the point file of analyzer.lookup_file), so
-    that they are byte for byte the lines csv_lines writes. A newline ends a record where it is not
-    inside quotes: an even count of quote characters before it (RFC 4180, as polars writes)."""
-    import numpy as np
-    import polars as pl
-    import pyarrow as pa
+# Rows rendered at once by csv_records: the writer's temporaries are those of a slice, not of the whole.
+CSV_RECORD_ROWS = 4096
 
-    data = csv_lines(part, columns, header=False)
-    buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
-    quotes = np.cumsum(buf == 34)
-    ends = newlines[quotes[newlines] % 2 == 0]
-    if len(ends) != part.num_rows or (len(ends) and int(ends[-1]) != len(buf) - 1):
-        raise ValueError(f"{len(ends)} CSV records for {part.num_rows} rows")
-    keep = np.ones(len(buf), dtype=bool)
-    keep[ends] = False
-    offsets = np.zeros(len(ends) + 1, dtype=np.int64)
-    offsets[1:] = ends - np.arange(len(ends))  # each record's end, the newlines before it removed
-    texts = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(buf[keep]))
-    return pl.Series("csv", texts)
+
+def csv_records(
+    part: pa.Table, columns: Sequence[str], *, lead: bytes = b"", end: bytes = b""
+) -> tuple[np.ndarray, memoryview]:
+    """Each row's CSV cells of `columns` as csv_lines writes them, after `lead` and before `end` in
+    place of the line's end (a byte each, or nothing): pieces a writer joins into CSV lines with
+    cells of its own (the point file of analyzer.lookup_file), byte for byte the lines csv_lines
+    writes. As the offsets of each record in one buffer, and the buffer. A newline ends a record
+    where it is not inside quotes: after an even count of quote characters (RFC 4180, as polars
+    writes). ValueError when the records do not come out one per row."""
+    import numpy as np
+
+    if len(lead) > 1 or len(end) > 1:
+        raise ValueError("lead and end are a byte each at most")
+    lengths, texts = [], []
+    for first in range(0, part.num_rows, CSV_RECORD_ROWS):
+        rows = part.slice(first, CSV_RECORD_ROWS)
+        buf = np.frombuffer(csv_lines(rows, columns, header=False), dtype=np.uint8)
+        newlines = np.flatnonzero(buf == 10)
+        # the quotes before each newline, by a search of the quotes' positions (no count per byte)
+        ends = newlines[np.searchsorted(np.flatnonzero(buf == 34), newlines) % 2 == 0]
+        if len(ends) != rows.num_rows or int(ends[-1]) != len(buf) - 1:
+            raise ValueError(f"{len(ends)} CSV records for {rows.num_rows} rows")
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        if end:
+            buf = buf.copy()
+            buf[ends] = end[0]
+        else:
+            buf = np.delete(buf, ends)
+            starts -= np.arange(len(starts))
+        texts.append(np.insert(buf, starts, lead[0]) if lead else buf)
+        lengths.append(np.diff(np.concatenate((starts, [len(buf)]))) + len(lead))
+    offsets = np.zeros(part.num_rows + 1, dtype=np.int64)
+    if lengths:
+        np.cumsum(np.concatenate(lengths), out=offsets[1:])
+    return offsets, memoryview(np.concatenate(texts) if texts else np.zeros(0, dtype=np.uint8))
 
 
 def table(

@@ -7,6 +7,7 @@ damaged, and the engine answers as before."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -181,20 +182,30 @@ def test_hostile_names_come_from_the_file_as_the_engine_writes_them(
         assert "'=HYPERLINK(" in from_file and ",'-2+3cmd," in from_file  # no formula runs
 
 
-def test_the_csv_records_of_a_table_are_the_lines_the_csv_writer_writes() -> None:
+@pytest.mark.parametrize("rows_at_once", [2, 1 << 16])
+def test_the_csv_records_of_a_table_are_the_lines_the_csv_writer_writes(
+    rows_at_once: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pyarrow as pa
 
-    from analyzer.output import csv_lines, csv_records
+    from analyzer import output
 
+    monkeypatch.setattr(output, "CSV_RECORD_ROWS", rows_at_once)
     table = pa.table(
         {
-            "a": ["plain", 'a "quoted"\nline', None, "", "=1+1", "x,y"],
-            "b": [[1, 2], None, [], [3], [4], [5]],
+            "a": ["plain", 'a "quoted"\nline', None, "", "=1+1", "x,y", "\n"],
+            "b": [[1, 2], None, [], [3], [4], [5], None],
         }
     )
-    records = csv_records(table, ["a", "b"]).to_list()
-    assert "".join(f"{r}\n" for r in records).encode() == csv_lines(table, ["a", "b"], header=False)
-    assert records[1] == '"a ""quoted""\nline",' and records[4].startswith("'=1+1,")
+    lines = output.csv_lines(table, ["a", "b"], header=False)
+    for lead, end in ((b"", b""), (b",", b"\n"), (b",", b",")):
+        offsets, data = output.csv_records(table, ["a", "b"], lead=lead, end=end)
+        records = [bytes(data[a:b]) for a, b in itertools.pairwise(offsets)]
+        assert len(records) == table.num_rows
+        assert all(r.startswith(lead) and r.endswith(end) for r in records)
+        cells = [r[len(lead) : len(r) - len(end)] for r in records]
+        assert b"".join(c + b"\n" for c in cells) == lines
+    assert cells[1] == b'"a ""quoted""\nline",' and cells[4].startswith(b"'=1+1,")
 
 
 def test_without_csv_texts_the_engine_answers_csv(
@@ -212,6 +223,33 @@ def test_without_csv_texts_the_engine_answers_csv(
     assert loaded == ["duckdb", "polars", "pyarrow"]
     assert as_csv == engine(network_db, ADDRESSES, tmp_path, fmt="csv")
     assert bulk(network_db, ADDRESSES)[1] == []  # JSON from the file
+
+
+def test_damaged_csv_texts_leave_csv_to_the_engine_which_writes_the_file_again(
+    network_db: Path, tmp_path: Path
+) -> None:
+    path = lookup_file.location(network_db)
+    data = bytearray(path.read_bytes())
+    end = data.index(b"\n", len(lookup_file_header.MAGIC))
+    header = json.loads(data[len(lookup_file_header.MAGIC) : end])
+    base = end + 1 + (-(end + 1) % 64)
+    at = base + header["arrays"]["csv_rests_offsets"]["offset"]
+    data[at] = 1  # the rests' texts no longer start at 0
+    stat = path.stat()
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert bulk(network_db, ADDRESSES)[1] == []  # JSON from the file
+    done = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--debug", "lookup", "-", "-f", "csv", "--db", str(network_db)],
+        input="8.8.8.8\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"lookup: the engine answers: the point file at {path}: its csv texts are damaged (" in done.stderr
+    as_csv, loaded = bulk(network_db, ADDRESSES, fmt="csv")  # from the file the engine wrote again
+    assert loaded == []
+    assert as_csv == engine(network_db, ADDRESSES, tmp_path, fmt="csv")
 
 
 def test_a_csv_bulk_lookup_through_the_engine_writes_a_missing_file(network_db: Path) -> None:

@@ -102,8 +102,9 @@ def _from_point_file(
     if isinstance(store, str):
         _debug(f"the engine answers: no current point file at {lookup_file.location(db)}: {store}")
         return chunks, False
-    if fmt not in store.forms:
-        _debug(f"the engine answers: the point file at {lookup_file.location(db)} holds no {fmt} texts")
+    refusal = store.refusal(fmt)
+    if refusal is not None:
+        _debug(f"the engine answers: the point file at {lookup_file.location(db)}: {refusal}")
         return chunks, False
     rest: Iterator[list[str] | bytes] | None = None
     first = store.first(fmt)

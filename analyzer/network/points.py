@@ -165,20 +165,17 @@ class Ip4Points:
         if line != list(CSV_COLUMNS) or not heads.num_columns or not rests.num_columns:
             return None
         try:
-            head_cells = csv_records(heads, heads.column_names)
-            rest_cells = csv_records(rests, rests.column_names)
-            route_cells = csv_records(pa.table({_SPLIT: routes}), [_SPLIT])
+            texts = Texts(
+                heads=csv_records(heads, heads.column_names, lead=b",", end=b","),
+                routes=csv_records(pa.table({_SPLIT: routes}), [_SPLIT]),
+                rests=csv_records(rests, rests.column_names, lead=b",", end=b"\n"),
+            )
         except ValueError:
             return None
-        empty = pa.table({c: pa.array([], pa.string()) for c in CSV_COLUMNS})
-        return Texts(
-            heads=_packed(
-                pl.select(pl.concat_str([pl.lit(","), pl.lit(head_cells), pl.lit(",")])).to_series()
-            ),
-            routes=_packed(route_cells),
-            rests=_packed(pl.select(pl.lit(",") + pl.lit(rest_cells)).to_series(), "\n"),
-            first=csv_lines(empty, CSV_COLUMNS, header=True),
+        texts.first = csv_lines(
+            pa.table({c: pa.array([], pa.string()) for c in CSV_COLUMNS}), CSV_COLUMNS, header=True
         )
+        return texts
 
     def json_tails(self, texts: pl.Series, ints: np.ndarray | None = None) -> JsonParts:
         """The same rows as JSON: each text, then the JSON of its point's row after the address.
