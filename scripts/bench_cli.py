@@ -135,13 +135,15 @@ def run(
     out_fh = stdout.open("wb") if stdout else None
     in_fh = stdin.open("rb") if stdin else subprocess.DEVNULL
     # what earlier steps wrote (a database, GB of outputs) is flushed now, not while this child
-    # runs: the kernel throttles the writes of the output this process copies from the child's pipe
+    # runs: the kernel would throttle the writes of the child's output
     os.sync()
     start = time.perf_counter()
+    # an output file is the child's stdout, as `cmd > FILE` (no copy through this process, whose
+    # CPU would compete with the child's on 2 cores); its first byte is seen by polling its size
     proc = subprocess.Popen(
         wrapped,
         stdin=in_fh,
-        stdout=subprocess.PIPE,
+        stdout=out_fh or subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
         start_new_session=True,
@@ -153,6 +155,12 @@ def run(
     ended: list[float] = []
 
     def pump() -> None:
+        if out_fh:
+            while not first and not ended:
+                if os.fstat(out_fh.fileno()).st_size:
+                    first.append(time.perf_counter() - start)
+                time.sleep(0.002)
+            return
         assert proc.stdout is not None
         while chunk := proc.stdout.read1(1 << 20):
             if not first:
@@ -192,6 +200,7 @@ def run(
     for t in threads[:2]:
         t.join()
     if out_fh:
+        copied[0] = os.fstat(out_fh.fileno()).st_size
         out_fh.close()
     if stdin:
         in_fh.close()  # type: ignore[union-attr]
