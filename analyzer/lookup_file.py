@@ -23,7 +23,8 @@ A line is the engine's: for JSON '{"address":"', the address, the head text of t
 range columns), the route prefix and the rest (origins, AS organisation, providers) with the
 newline, each stored once as the engine rendered and escaped it; for CSV the same parts as the
 engine's CSV writer renders their cells, after an empty hostname cell, the header first. A line is
-joined by bytes.join over slices of the mapped file, so no Python object outlives its block.
+joined by bytes.join from the block's own bytes, a slice of the mapped file (the route) and the
+texts of heads and rests, made into bytes once per lookup (_Form.texts).
 """
 
 from __future__ import annotations

@@ -358,6 +358,39 @@ def _first_origin(text: bytes) -> bytes:
     return digits.group(0) if digits else b"null"
 
 
+def lookup_rows(
+    case: str, runs: list[tuple[str, Run, bool]], theirs: Run, correct: bool, checks: str
+) -> None:
+    """The rows of lookup runs against pyasn's: >= 3x its speed, output `correct` (in order, the
+    runs' bytes equal), and within its resident size unless the run is the engine's fallback."""
+    for label, r, fallback in runs:
+        ratio = theirs.seconds / r.seconds
+        ok = ratio >= 3 and correct and (fallback or r.rss <= theirs.rss)
+        ROWS.append(
+            Row(
+                f"{case}, {label}",
+                r.seconds,
+                theirs.seconds,
+                f"{ratio:.2f}x pyasn speed",
+                r.rss,
+                theirs.rss,
+                ">= 3x, in order (the fallback: RSS shown)"
+                if fallback
+                else ">= 3x (aim 10x), RSS <= pyasn, in order",
+                verdict(ok),
+                [
+                    f"first output byte after {secs(r.first_byte)} s (pyasn {secs(theirs.first_byte)} s); "
+                    f"output {r.stdout_bytes / 2**20:,.0f} MiB (pyasn {theirs.stdout_bytes / 2**20:,.0f} MiB); "
+                    f"CPU {r.cpu:.1f} s (pyasn {theirs.cpu:.1f} s)",
+                    f"resident memory, largest seen: anonymous {r.anon / 2**20:,.0f} MiB "
+                    f"(pyasn {theirs.anon / 2**20:,.0f} MiB), mapped files (library code, the point file) "
+                    f"{r.file / 2**20:,.0f} MiB (pyasn {theirs.file / 2**20:,.0f} MiB)",
+                    checks,
+                ],
+            )
+        )
+
+
 def case_lookup(out: Path, n: int, profile: bool, keep: bool) -> None:
     from bench_cli_inputs import write_addresses
 
@@ -413,38 +446,22 @@ def case_lookup(out: Path, n: int, profile: bool, keep: bool) -> None:
         for rp, oa, pp, pa in zip(a["route_prefix"], a["origin_asns"], p["prefix"], p["asn"], strict=False)
         if rp == pp and _first_origin(oa) == pa
     )
-    for label, r, fallback in (
-        ("the first after the ingest: point file", ours, False),
-        ("without a point file: engine, writes one", through_engine, True),
-        ("the next: point file", again, False),
-    ):
-        ratio = theirs.seconds / r.seconds
-        ok = ratio >= 3 and in_order and same_bytes and (fallback or r.rss <= theirs.rss)
-        ROWS.append(
-            Row(
-                f"lookup - --json, {n / 1e6:g}M IPv4, {label}",
-                r.seconds,
-                theirs.seconds,
-                f"{ratio:.2f}x pyasn speed",
-                r.rss,
-                theirs.rss,
-                ">= 3x, in order (the fallback: RSS shown)"
-                if fallback
-                else ">= 3x (aim 10x), RSS <= pyasn, in order",
-                verdict(ok),
-                [
-                    f"first output byte after {secs(r.first_byte)} s (pyasn {secs(theirs.first_byte)} s); "
-                    f"output {r.stdout_bytes / 2**20:,.0f} MiB (pyasn {theirs.stdout_bytes / 2**20:,.0f} MiB); "
-                    f"CPU {r.cpu:.1f} s (pyasn {theirs.cpu:.1f} s)",
-                    f"resident memory, largest seen: anonymous {r.anon / 2**20:,.0f} MiB "
-                    f"(pyasn {theirs.anon / 2**20:,.0f} MiB), mapped files (library code, the point file) "
-                    f"{r.file / 2**20:,.0f} MiB (pyasn {theirs.file / 2**20:,.0f} MiB)",
-                    f"rows out {len(a['address']):,} of {len(inputs):,}; in input order: {in_order} "
-                    f"(pyasn: {pyasn_order}); prefix+first origin equal to pyasn on {agree:,} rows; "
-                    f"the three runs' bytes equal: {same_bytes}",
-                ],
-            )
-        )
+    checks = (
+        f"rows out {len(a['address']):,} of {len(inputs):,}; in input order: {in_order} "
+        f"(pyasn: {pyasn_order}); prefix+first origin equal to pyasn on {agree:,} rows; "
+        f"the three runs' bytes equal: {same_bytes}"
+    )
+    lookup_rows(
+        f"lookup - --json, {n / 1e6:g}M IPv4",
+        [
+            ("the first after the ingest: point file", ours, False),
+            ("without a point file: engine, writes one", through_engine, True),
+            ("the next: point file", again, False),
+        ],
+        theirs,
+        in_order and same_bytes,
+        checks,
+    )
     if not keep:
         a_out.unlink()
         p_out.unlink()
@@ -495,36 +512,17 @@ def lookup_csv(out: Path, addresses: Path, db: Path, env: dict[str, str]) -> Non
         for rp, oa, pp, pa in zip(a["route_prefix"], a["origin_asns"], p["prefix"], p["asn"], strict=False)
         if rp == pp and (oa or "").split(";")[0].strip() == (pa or "")
     )
-    for label, r, fallback in (
-        ("point file", ours, False),
-        ("without a point file: engine, writes one", through_engine, True),
-    ):
-        ratio = theirs.seconds / r.seconds
-        ok = ratio >= 3 and in_order and same_bytes and (fallback or r.rss <= theirs.rss)
-        ROWS.append(
-            Row(
-                f"lookup - --format csv, {n / 1e6:g}M IPv4, {label}",
-                r.seconds,
-                theirs.seconds,
-                f"{ratio:.2f}x pyasn speed",
-                r.rss,
-                theirs.rss,
-                ">= 3x, in order (the fallback: RSS shown)"
-                if fallback
-                else ">= 3x (aim 10x), RSS <= pyasn, in order",
-                verdict(ok),
-                [
-                    f"first output byte after {secs(r.first_byte)} s (pyasn {secs(theirs.first_byte)} s); "
-                    f"output {r.stdout_bytes / 2**20:,.0f} MiB (pyasn {theirs.stdout_bytes / 2**20:,.0f} MiB); "
-                    f"CPU {r.cpu:.1f} s (pyasn {theirs.cpu:.1f} s)",
-                    f"resident memory, largest seen: anonymous {r.anon / 2**20:,.0f} MiB "
-                    f"(pyasn {theirs.anon / 2**20:,.0f} MiB), mapped files {r.file / 2**20:,.0f} MiB "
-                    f"(pyasn {theirs.file / 2**20:,.0f} MiB)",
-                    f"rows out {len(a['address']):,} of {len(inputs):,}; in input order: {in_order}; "
-                    f"prefix+first origin equal to pyasn on {agree:,} rows; the two runs' bytes equal: {same_bytes}",
-                ],
-            )
-        )
+    checks = (
+        f"rows out {len(a['address']):,} of {len(inputs):,}; in input order: {in_order}; "
+        f"prefix+first origin equal to pyasn on {agree:,} rows; the two runs' bytes equal: {same_bytes}"
+    )
+    lookup_rows(
+        f"lookup - --format csv, {n / 1e6:g}M IPv4",
+        [("point file", ours, False), ("without a point file: engine, writes one", through_engine, True)],
+        theirs,
+        in_order and same_bytes,
+        checks,
+    )
     for path in (file_out, engine_out, p_out):
         path.unlink()
 
